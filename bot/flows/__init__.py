@@ -1,0 +1,1 @@
+"""Coaching conversations: the YAML format moderators write, its validator and the engine."""
