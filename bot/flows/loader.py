@@ -1,0 +1,809 @@
+"""Read one conversation file into a validated `Flow`, reporting every problem in one pass.
+
+Each problem names the line and column of the key or value at fault and, where it can, a
+hint (a did-you-mean for keys, step ids, variables, step types and conversation ids). A file
+with any problem gives no `Flow` at all, so the engine only ever runs checked conversations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.flows.conditions import (
+    Compare,
+    ConditionError,
+    InList,
+    Literal,
+    Node,
+    Truthy,
+    Var,
+    parse_condition,
+)
+from bot.flows.model import END, GOAL_FIELDS, STEP_TYPES, Branch, Flow, Option, Step, Text
+from bot.yamlfile import Mark, Problem, YamlDocument, describe, did_you_mean, load_yaml
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MEMBER = "member"  # always available: the member's display name
+MAX_OPTIONS = 25  # Discord: options in one select menu
+MAX_LABEL = 80  # Discord: characters in a button label
+MAX_MESSAGE = 2000  # Discord: characters in one message
+PROFILE_FIELDS = {"timezone": ("text", "choice"), "country": ("text", "choice"),
+                  "language": ("text", "choice"), "alert_consent": ("yes_no",)}
+
+TOP_REQUIRED = ("id", "title", "description", "steps")
+TOP_OPTIONAL = ("listed", "summary", "offer_goal")
+_ASK = ("save_as", "next", "optional", "help")
+STEP_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # type: (required keys, optional keys); `id` and `type` are always required
+    "message": (("prompt",), ("next",)),
+    "text": (("prompt",), (*_ASK, "profile")),
+    "choice": (("prompt", "options"), (*_ASK, "profile")),
+    "scale": (("prompt", "min", "max"), _ASK),
+    "number": (("prompt",), ("min", "max", *_ASK)),
+    "yes_no": (("prompt",), (*_ASK, "profile")),
+    "time": (("prompt",), _ASK),
+    "reflect": (("of",), ("prompt", "retry_prompt", "next", "optional", "help")),
+    "goal": (("goal",), ("prompt", *_ASK)),
+    "call": (("conversation",), ("next",)),
+    "end": ((), ("prompt",)),
+}
+_KEY_HINTS = {
+    ("end", "next"): "an end step finishes the conversation; remove 'next'",
+    ("call", "prompt"): "a call step says nothing itself; put a message step before it",
+    ("message", "save_as"): "a message step asks nothing, so it saves nothing",
+}
+_NUMERIC_TYPES = ("scale", "number")
+
+
+def content_hash(data: bytes) -> str:
+    """The version of a conversation file: the first 16 hex characters of its sha256."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def load_flow_file(path: Path, source: str | None = None,
+                   known_flows: Collection[str] | None = None
+                   ) -> tuple[Flow | None, list[Problem]]:
+    """Read and check `path`; the expected id is the file name without its extension."""
+    source = str(path) if source is None else source
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(source, 1, 1, f"cannot read this file: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(source, 1, 1, f"this file is not UTF-8 text (byte {exc.start})",
+                              "save it with UTF-8 encoding")]
+    return _load(text, source, expected_id=path.stem, known_flows=known_flows,
+                 digest=content_hash(data), flow_source=str(path))
+
+
+def load_flow_text(text: str, source: str, *, expected_id: str | None,
+                   known_flows: Collection[str] | None = None
+                   ) -> tuple[Flow | None, list[Problem]]:
+    """Check the text of one conversation file. `source` names it in problems."""
+    return _load(text, source, expected_id=expected_id, known_flows=known_flows,
+                 digest=content_hash(text.encode("utf-8")), flow_source=source)
+
+
+def _load(text: str, source: str, *, expected_id: str | None,
+          known_flows: Collection[str] | None, digest: str, flow_source: str
+          ) -> tuple[Flow | None, list[Problem]]:
+    doc, problems = load_yaml(text, source)
+    flow = None
+    if doc is not None:
+        checker = _Checker(doc, text, problems, expected_id, known_flows)
+        flow = checker.check(digest, flow_source)
+    unique = sorted(set(problems), key=lambda p: (p.line, p.col, p.message))
+    return (flow if not unique else None), unique
+
+
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Use:
+    """A `{name}` (or a reflect's `of`) that must be saved before its step runs."""
+
+    name: str
+    path: tuple[Any, ...]
+    offset: int | None  # where in the text value, when known
+    in_condition: bool = False
+
+
+@dataclass
+class _StepInfo:
+    index: int
+    path: tuple[Any, ...]
+    id: str | None = None
+    type: str | None = None
+    targets: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    falls_through: bool = False  # `next` unset: the following step
+    uses: list[_Use] = field(default_factory=list)
+    conditions: list[tuple[Node, tuple[Any, ...]]] = field(default_factory=list)
+    step: Step | None = None
+    saves: str | None = None  # the answer this step saves, as far as it can be read
+
+
+class _Checker:
+    def __init__(self, doc: YamlDocument, text: str, problems: list[Problem],
+                 expected_id: str | None, known_flows: Collection[str] | None) -> None:
+        self.doc = doc
+        self.lines = text.splitlines()
+        self.problems = problems
+        self.expected_id = expected_id
+        self.known_flows = known_flows
+        self.flow_id: str | None = None
+        self.graph_sound = True  # every step has an id, a type and readable `next` targets
+
+    # -- reporting helpers ---------------------------------------------------------------
+
+    def error(self, path: Iterable[Any], message: str, hint: str | None = None, *,
+              at_key: bool = False) -> None:
+        self.problems.append(self.doc.problem(tuple(path), message, hint, at_key=at_key))
+
+    def error_at(self, mark: Mark, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(self.doc.source, mark.line, mark.col, message, hint))
+
+    def mark_in(self, path: tuple[Any, ...], offset: int | None) -> Mark:
+        """The position of character `offset` of the text value at `path`, when it is known."""
+        start = self.doc.mark(path)
+        info = self.doc.scalars.get(path)
+        if offset is None or info is None or "\n" in info.raw:
+            return start
+        if not 0 < start.line <= len(self.lines):
+            return start
+        line = self.lines[start.line - 1]
+        col = start.col - 1
+        if not info.plain:
+            if col >= len(line) or line[col] not in "'\"":
+                return start  # a block scalar: the column is not on this line
+            col += 1
+        if line[col:col + len(info.raw)] != info.raw:
+            return start  # escapes or folding: fall back to where the value starts
+        return Mark(start.line, col + offset + 1)
+
+    # -- values --------------------------------------------------------------------------
+
+    def get(self, path: tuple[Any, ...]) -> Any:
+        data = self.doc.data
+        for part in path:
+            data = data[part]
+        return data
+
+    def string(self, path: tuple[Any, ...], what: str = "text") -> str | None:
+        return self.doc.text(path, self.problems, what)
+
+    def name(self, path: tuple[Any, ...], what: str) -> str | None:
+        value = self.string(path, what)
+        if value is None:
+            return None
+        if not SNAKE_CASE.match(value):
+            self.error(path, f"{what} {value!r} must be snake_case: lowercase letters, digits "
+                             f"and underscores, starting with a letter",
+                       f"try {_snake(value)!r}" if _snake(value) else None)
+            return None
+        return value
+
+    def boolean(self, path: tuple[Any, ...], default: bool) -> bool:
+        mapping = self.get(path[:-1])
+        if path[-1] not in mapping:
+            return default
+        value = mapping[path[-1]]
+        if isinstance(value, bool):
+            return value
+        self.error(path, f"{path[-1]!r} should be true or false, found {describe(value)}",
+                   "write true or false without quotes")
+        return default
+
+    def integer(self, path: tuple[Any, ...]) -> int | None:
+        value = self.get(path)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        hint = "write it without quotes" if isinstance(value, str) and \
+            value.strip().lstrip("-").isdigit() else None
+        self.error(path, f"{path[-1]!r} should be a whole number, found {describe(value)}", hint)
+        return None
+
+    def text(self, path: tuple[Any, ...], uses: list[_Use] | None, what: str,
+             limit: int = MAX_MESSAGE) -> Text | None:
+        """A text value: a string, a list of variants, or a mapping of language -> either."""
+        value = self.get(path)
+        if isinstance(value, dict):
+            if not value:
+                self.error(path, f"{what} has no languages", "write e.g. en: \"...\"")
+                return None
+            variants: dict[str, tuple[str, ...]] = {}
+            for lang in value:
+                if not isinstance(lang, str) or not LANGUAGE_CODE.match(lang):
+                    self.error((*path, lang), f"{lang!r} is not a language code",
+                               "use codes like en, es or pt-BR", at_key=True)
+                    continue
+                got = self.variants((*path, lang), uses, what, limit)
+                if got:
+                    variants[lang] = got
+            return Text(variants) if len(variants) == len(value) else None
+        got = self.variants(path, uses, what, limit)
+        return Text({"en": got}) if got else None
+
+    def variants(self, path: tuple[Any, ...], uses: list[_Use] | None, what: str,
+                 limit: int) -> tuple[str, ...] | None:
+        value = self.get(path)
+        paths = [(*path, i) for i in range(len(value))] if isinstance(value, list) else [path]
+        if isinstance(value, list) and not value:
+            self.error(path, f"{what} is an empty list", "give at least one wording")
+            return None
+        found: list[str] = []
+        for p in paths:
+            s = self.string(p, what)
+            if s is None:
+                continue
+            if not s.strip():
+                self.error(p, f"{what} is empty", "write the words, or remove the key")
+                continue
+            if len(s) > limit:
+                self.error(p, f"{what} is {len(s)} characters long; the limit is {limit}",
+                           "shorten it" + (" or split it over two steps" if limit ==
+                                           MAX_MESSAGE else ""))
+                continue
+            if uses is not None:
+                uses.extend(_Use(m[1], p, m.start()) for m in PLACEHOLDER.finditer(s))
+            found.append(s)
+        return tuple(found) if len(found) == len(paths) else None
+
+    # -- the file ------------------------------------------------------------------------
+
+    def check(self, digest: str, flow_source: str) -> Flow | None:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            self.error((), f"a conversation file should be a mapping of keys (id, title, "
+                           f"description, steps), found {describe(data)}")
+            return None
+        self.check_keys((), data, TOP_REQUIRED, TOP_OPTIONAL, "the conversation")
+        flow_id = self.name(("id",), "the conversation id") if "id" in data else None
+        if flow_id and self.expected_id is not None and flow_id != self.expected_id:
+            self.error(("id",), f"the id {flow_id!r} does not match the file name "
+                                f"{self.expected_id!r}",
+                       f"rename the file to {flow_id}.yaml or change the id to "
+                       f"{self.expected_id!r}")
+        self.flow_id = flow_id or self.expected_id
+        title = self.text(("title",), None, "the title", 100) if "title" in data else None
+        description = self.text(("description",), None, "the description") \
+            if "description" in data else None
+        listed = self.boolean(("listed",), True)
+        offer_goal = self.boolean(("offer_goal",), True)
+        summary_uses: list[_Use] = []
+        summary = self.text(("summary",), summary_uses, "the summary") \
+            if "summary" in data else None
+        steps = data.get("steps")
+        infos: list[_StepInfo] = []
+        if "steps" in data:
+            if not isinstance(steps, list) or not steps:
+                self.error(("steps",), "'steps' should be a list of steps, found "
+                                       f"{'an empty list' if steps == [] else describe(steps)}",
+                           "start each step with '- id: ...'")
+            else:
+                infos = [self.step(i) for i in range(len(steps))]
+                _Graph(self, infos, summary_uses).check()
+        if self.problems or title is None or description is None:
+            return None
+        return Flow(id=flow_id or "", title=title, description=description,
+                    steps=tuple(i.step for i in infos if i.step is not None),
+                    content_hash=digest, source=flow_source, listed=listed,
+                    summary=summary, offer_goal=offer_goal)
+
+    def check_keys(self, path: tuple[Any, ...], value: dict[Any, Any],
+                   required: Iterable[str], optional: Iterable[str], what: str,
+                   step_type: str | None = None) -> None:
+        required, optional = tuple(required), tuple(optional)
+        known = (*required, *optional)
+        for key in value:
+            if key in known:
+                continue
+            hint = _KEY_HINTS.get((step_type or "", key))
+            if hint is None and step_type is not None:
+                owners = [t for t, (r, o) in STEP_KEYS.items() if key in r or key in o]
+                if owners:
+                    hint = f"{key!r} is used on {_join(owners)} steps, not on {step_type} steps"
+            hint = hint or did_you_mean(key, known) or f"allowed keys: {', '.join(known)}"
+            self.error((*path, key), f"unknown key {key!r} in {what}", hint, at_key=True)
+        for key in required:
+            if key not in value:
+                self.error(path, f"{what} is missing the key {key!r}")
+
+    # -- one step ------------------------------------------------------------------------
+
+    def step(self, index: int) -> _StepInfo:
+        path: tuple[Any, ...] = ("steps", index)
+        info = _StepInfo(index, path)
+        raw = self.get(path)
+        if not isinstance(raw, dict):
+            self.error(path, f"step {index + 1} should be a mapping of keys, found "
+                             f"{describe(raw)}", "start it with '- id: ...'")
+            self.graph_sound = False
+            return info
+        what = f"step {index + 1}"
+        if "id" in raw:
+            info.id = self.name((*path, "id"), "the step id")
+            if info.id == END:
+                self.error((*path, "id"), "'end' is reserved for finishing the conversation",
+                           "choose another step id")
+                info.id = None
+            if info.id:
+                what = f"step {info.id!r}"
+        else:
+            self.error(path, f"{what} is missing the key 'id'", "add e.g. 'id: ask_goal'")
+        kind = None
+        if "type" in raw:
+            kind = self.string((*path, "type"), "a step type")
+            if kind is not None and kind not in STEP_TYPES:
+                self.error((*path, "type"), f"unknown step type {kind!r}",
+                           did_you_mean(kind, STEP_TYPES) or
+                           f"the types are: {', '.join(STEP_TYPES)}")
+                kind = None
+        else:
+            self.error(path, f"{what} is missing the key 'type'",
+                       f"the types are: {', '.join(STEP_TYPES)}")
+        info.type = kind
+        if info.id is None:
+            self.graph_sound = False
+        if kind is None:
+            # keep checking what can be checked, assuming the step saves its answer
+            save_as = raw.get("save_as")
+            info.saves = save_as if isinstance(save_as, str) else info.id
+            if "next" in raw:
+                self.next(info, raw)
+            else:
+                info.falls_through = True
+            return info
+        required, optional = STEP_KEYS[kind]
+        self.check_keys(path, raw, ("id", "type", *required), optional, what, kind)
+        uses = info.uses
+        values: dict[str, Any] = {}
+        for key in ("prompt", "help", "retry_prompt"):
+            if key in raw and key in (*required, *optional):
+                values[key] = self.text((*path, key), uses, f"the {key.replace('_', ' ')}")
+        if "save_as" in raw and "save_as" in optional:
+            values["save_as"] = self.name((*path, "save_as"), "save_as")
+            if values["save_as"] == MEMBER:
+                self.error((*path, "save_as"), "'member' is reserved for the member's name",
+                           "choose another name")
+        if "optional" in optional:
+            values["optional"] = self.boolean((*path, "optional"), False)
+        if "profile" in raw and "profile" in optional:
+            self.profile(path, kind)
+        if kind == "choice" and "options" in raw:
+            values["options"] = self.options(path, uses)
+        if kind in _NUMERIC_TYPES:
+            values.update(self.bounds(path, raw, kind))
+        if kind == "reflect" and "of" in raw:
+            values["of"] = self.name((*path, "of"), "'of'")
+            if values["of"]:
+                uses.append(_Use(values["of"], (*path, "of"), None))
+        if kind == "goal" and "goal" in raw:
+            values["goal"] = self.goal(path, uses)
+        if kind == "call" and "conversation" in raw:
+            values["conversation"] = self.call(path)
+        next_value: Any = None
+        if "next" in raw and "next" in optional:
+            next_value = self.next(info, raw)
+        else:
+            info.falls_through = kind != "end"
+        info.step = Step(
+            id=info.id or "", type=kind, prompt=values.get("prompt"),
+            save_as=values.get("save_as"), next=next_value,
+            optional=values.get("optional", False), help=values.get("help"),
+            min=values.get("min"), max=values.get("max"), options=values.get("options", ()),
+            of=values.get("of"), retry_prompt=values.get("retry_prompt"),
+            conversation=values.get("conversation"), goal=values.get("goal", {}),
+            line=self.doc.mark(path).line)
+        info.saves = info.step.variable
+        return info
+
+    def profile(self, path: tuple[Any, ...], kind: str) -> None:
+        value = self.string((*path, "profile"), "a profile field")
+        if value is None:
+            return
+        if value not in PROFILE_FIELDS:
+            self.error((*path, "profile"), f"unknown profile field {value!r}",
+                       did_you_mean(value, PROFILE_FIELDS) or
+                       f"the fields are: {', '.join(PROFILE_FIELDS)}")
+        elif kind not in PROFILE_FIELDS[value]:
+            self.error((*path, "profile"), f"profile {value!r} cannot be saved from a {kind} "
+                                           f"step", f"use a {_join(PROFILE_FIELDS[value])} step")
+
+    def options(self, path: tuple[Any, ...], uses: list[_Use]) -> tuple[Option, ...]:
+        opath = (*path, "options")
+        raw = self.get(opath)
+        if not isinstance(raw, list) or not raw:
+            self.error(opath, "'options' should be a list of {value, label} entries, found "
+                              f"{'an empty list' if raw == [] else describe(raw)}",
+                       "write e.g. - {value: rest, label: \"Plan real rest\"}")
+            return ()
+        if len(raw) > MAX_OPTIONS:
+            self.error((*opath, MAX_OPTIONS), f"a choice can have at most {MAX_OPTIONS} options "
+                                              f"(Discord's limit); this one has {len(raw)}",
+                       "split the choice in two, or ask a text question")
+        result: list[Option] = []
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(raw):
+            epath = (*opath, i)
+            if not isinstance(entry, dict):
+                self.error(epath, f"option {i + 1} should be a mapping with value and label, "
+                                  f"found {describe(entry)}",
+                           "write e.g. - {value: rest, label: \"Plan real rest\"}")
+                continue
+            self.check_keys(epath, entry, ("value", "label"), (), f"option {i + 1}")
+            value = self.string((*epath, "value"), "text") if "value" in entry else None
+            if value is not None:
+                if value in seen:
+                    self.error((*epath, "value"), f"the option value {value!r} is used twice",
+                               f"it is already used on line {seen[value]}; values must differ")
+                else:
+                    seen[value] = self.doc.mark((*epath, "value")).line
+            label = self.text((*epath, "label"), uses, "the label", MAX_LABEL) \
+                if "label" in entry else None
+            if value is not None and label is not None:
+                result.append(Option(value, label))
+        return tuple(result)
+
+    def bounds(self, path: tuple[Any, ...], raw: dict[str, Any], kind: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for key in ("min", "max"):
+            if key in raw:
+                number = self.integer((*path, key))
+                if number is not None:
+                    found[key] = number
+        lo, hi = found.get("min"), found.get("max")
+        if lo is not None and hi is not None:
+            if lo >= hi:
+                self.error((*path, "max"), f"max ({hi}) must be greater than min ({lo})")
+            elif kind == "scale" and hi - lo + 1 > MAX_OPTIONS:
+                self.error((*path, "max"), f"a scale can have at most {MAX_OPTIONS} values "
+                                           f"(Discord's limit); {lo} to {hi} has {hi - lo + 1}",
+                           "use a number step for a wide range")
+        return found
+
+    def goal(self, path: tuple[Any, ...], uses: list[_Use]) -> dict[str, str]:
+        gpath = (*path, "goal")
+        raw = self.get(gpath)
+        if not isinstance(raw, dict):
+            self.error(gpath, f"'goal' should be a mapping of {', '.join(GOAL_FIELDS)}, found "
+                              f"{describe(raw)}", "write e.g. goal: {what: \"{wish}\"}")
+            return {}
+        self.check_keys(gpath, raw, ("what",), GOAL_FIELDS[1:], "the goal")
+        templates: dict[str, str] = {}
+        for key in GOAL_FIELDS:
+            if key in raw:
+                value = self.string((*gpath, key), "text")
+                if value is not None:
+                    templates[key] = value
+                    uses.extend(_Use(m[1], (*gpath, key), m.start())
+                                for m in PLACEHOLDER.finditer(value))
+        return templates
+
+    def call(self, path: tuple[Any, ...]) -> str | None:
+        target = self.name((*path, "conversation"), "the conversation id")
+        if target is None:
+            return None
+        if target == self.flow_id:
+            self.error((*path, "conversation"), "this conversation calls itself",
+                       "call a different conversation, or use 'next' to loop")
+        elif self.known_flows is not None and target not in self.known_flows:
+            self.error((*path, "conversation"), f"there is no conversation {target!r}",
+                       did_you_mean(target, self.known_flows) or
+                       f"add conversations/{target}.yaml or fix the id")
+        return target
+
+    def next(self, info: _StepInfo, raw: dict[str, Any]) -> str | tuple[Branch, ...] | None:
+        npath = (*info.path, "next")
+        value = raw["next"]
+        if isinstance(value, str):
+            info.targets.append((value, npath))
+            return value
+        if not isinstance(value, list) and self.string(npath, "a step id") is None:
+            self.graph_sound = False
+            return None
+        if not isinstance(value, list) or not value:
+            self.error(npath, "'next' should be a step id, end, or a list of branches, found "
+                              f"{'an empty list' if value == [] else describe(value)}",
+                       "write e.g. next: end")
+            self.graph_sound = False
+            return None
+        branches: list[Branch] = []
+        for i, entry in enumerate(value):
+            bpath = (*npath, i)
+            last = i == len(value) - 1
+            if not isinstance(entry, dict):
+                self.error(bpath, f"branch {i + 1} should be '- if: ...' with 'goto:', or "
+                                  f"'- else: ...', found {describe(entry)}")
+                self.graph_sound = False
+                continue
+            if "else" in entry:
+                self.check_keys(bpath, entry, ("else",), (), f"branch {i + 1}")
+                if not last:
+                    self.error(bpath, "'else' must be the last branch",
+                               "the branches after it can never run; move it to the end",
+                               at_key=False)
+                target = self.string((*bpath, "else"), "a step id")
+                if target is not None:
+                    info.targets.append((target, (*bpath, "else")))
+                    branches.append(Branch(None, target, "else"))
+                else:
+                    self.graph_sound = False
+                continue
+            self.check_keys(bpath, entry, ("if", "goto"), (), f"branch {i + 1}")
+            cond = self.condition((*bpath, "if"), info) if "if" in entry else None
+            target = self.string((*bpath, "goto"), "a step id") if "goto" in entry else None
+            if target is not None:
+                info.targets.append((target, (*bpath, "goto")))
+            else:
+                self.graph_sound = False
+            if last:
+                self.error(bpath, "the branches have no final 'else'",
+                           "add '- else: <step id or end>' as the last branch")
+            if cond is not None and target is not None:
+                branches.append(Branch(cond, target, str(entry["if"])))
+        return tuple(branches)
+
+    def condition(self, path: tuple[Any, ...], info: _StepInfo) -> Node | None:
+        source = self.string(path, "a condition")
+        if source is None:
+            return None
+        try:
+            node = parse_condition(source)
+        except ConditionError as exc:
+            self.error_at(self.mark_in(path, exc.column),
+                          f"cannot read the condition: {exc.message}", exc.hint)
+            return None
+        info.conditions.append((node, path))
+        for operand in node.operands():
+            if isinstance(operand, Var):
+                info.uses.append(_Use(operand.name, path, operand.column, in_condition=True))
+        return node
+
+
+def _snake(value: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
+
+
+def _join(words: Iterable[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+# ---------------------------------------------------------------------------------------
+
+
+class _Graph:
+    """Checks over the whole step graph: targets, reachability and saved-before-use."""
+
+    def __init__(self, checker: _Checker, infos: list[_StepInfo],
+                 summary_uses: list[_Use]) -> None:
+        self.c = checker
+        self.infos = infos
+        self.summary_uses = summary_uses
+        self.by_id: dict[str, _StepInfo] = {}
+
+    def check(self) -> None:
+        c = self.c
+        for info in self.infos:
+            if info.id is None:
+                continue
+            if info.id in self.by_id:
+                first = c.doc.mark((*self.by_id[info.id].path, "id")).line
+                c.error((*info.path, "id"), f"the step id {info.id!r} is used twice",
+                        f"it is already used on line {first}; step ids must be unique")
+            else:
+                self.by_id[info.id] = info
+        ids = list(self.by_id)
+        succ: dict[int, list[int]] = {}
+        exits: set[int] = set()
+        for info in self.infos:
+            out: list[int] = []
+            for target, tpath in info.targets:
+                if target == END:
+                    exits.add(info.index)
+                elif target in self.by_id:
+                    out.append(self.by_id[target].index)
+                else:
+                    c.graph_sound = False
+                    c.error(tpath, f"there is no step {target!r}",
+                            did_you_mean(target, [*ids, END]) or
+                            f"use a step id from this file, or end (steps: {', '.join(ids)})")
+            if info.falls_through:
+                if info.index + 1 < len(self.infos):
+                    out.append(info.index + 1)
+                else:
+                    exits.add(info.index)
+            if info.type == "end":
+                exits.add(info.index)
+            succ[info.index] = out
+        reachable = self._reach(0, succ)
+        if c.graph_sound:  # with a broken edge these would only echo that mistake
+            for info in self.infos:
+                if info.index not in reachable:
+                    c.error((*info.path, "id"), f"step {info.id!r} can never be reached",
+                            "no step leads here (steps run in list order unless 'next' says "
+                            "otherwise); point a 'next' or 'goto' at it, or remove it")
+            finishing = self._finishing(succ, exits)
+            for info in self.infos:
+                if info.index in reachable and info.index not in finishing:
+                    c.error((*info.path, "id"), f"from step {info.id!r} the conversation can "
+                                                "never finish",
+                            "every loop needs a way out: add a branch to a later step or end")
+                    break
+        self._saved_before_use(succ, exits, reachable)
+
+    @staticmethod
+    def _reach(start: int, succ: dict[int, list[int]]) -> set[int]:
+        seen = {start}
+        todo = [start]
+        while todo:
+            for nxt in succ[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    @staticmethod
+    def _finishing(succ: dict[int, list[int]], exits: set[int]) -> set[int]:
+        pred: dict[int, list[int]] = {i: [] for i in succ}
+        for i, outs in succ.items():
+            for j in outs:
+                pred[j].append(i)
+        seen = set(exits)
+        todo = list(exits)
+        while todo:
+            for p in pred[todo.pop()]:
+                if p not in seen:
+                    seen.add(p)
+                    todo.append(p)
+        return seen
+
+    def _saved_before_use(self, succ: dict[int, list[int]], exits: set[int],
+                          reachable: set[int]) -> None:
+        saves: dict[int, str | None] = {i.index: i.saves for i in self.infos}
+        savers: dict[str, list[str]] = {}
+        for info in self.infos:
+            var = saves[info.index]
+            if var and info.type != "reflect":
+                savers.setdefault(var, []).append(info.id or "")
+        known = {MEMBER, *savers}
+        pred: dict[int, list[int]] = {i: [] for i in reachable}
+        for i in reachable:
+            for j in succ[i]:
+                pred[j].append(i)
+        everything = frozenset(known)
+        before: dict[int, frozenset[str]] = {i: everything for i in reachable}
+        before[0] = frozenset({MEMBER})
+        after = {i: before[i] | {saves[i]} - {None} for i in reachable}
+        order = sorted(reachable)
+        changed = True
+        while changed:
+            changed = False
+            for i in order:
+                if i == 0:
+                    continue
+                new = frozenset.intersection(*(after[p] for p in pred[i]))
+                if new != before[i]:
+                    before[i] = new
+                    after[i] = new | ({saves[i]} - {None})
+                    changed = True
+        for info in self.infos:
+            own = saves[info.index]
+            for use in info.uses:
+                if info.index not in reachable:
+                    have = everything  # only names no step saves are reported here
+                else:
+                    have = after[info.index] if use.in_condition else before[info.index]
+                self._check_use(use, have, known, savers, info, pred, after, own)
+            self._types(info, savers)
+        if self.summary_uses:
+            ending = [after[i] for i in exits if i in reachable]
+            have = frozenset.intersection(*ending) if ending else everything
+            for use in self.summary_uses:
+                self._check_use(use, have, known, savers, None, pred, after, None)
+
+    def _check_use(self, use: _Use, have: frozenset[str], known: set[str],
+                   savers: dict[str, list[str]], info: _StepInfo | None,
+                   pred: dict[int, list[int]], after: dict[int, frozenset[str]],
+                   own: str | None) -> None:
+        c = self.c
+        mark = c.mark_in(use.path, use.offset)
+        shown = f"{use.name!r}" if use.in_condition else f"{{{use.name}}}"
+        if use.name not in known:
+            hint = did_you_mean(use.name, known)
+            if use.in_condition and hint is None:
+                hint = f"no step saves {use.name!r}; if you meant the text, put it in " \
+                       f"quotes: '{use.name}'"
+            c.error_at(mark, f"unknown variable {shown}: no step saves an answer by that name",
+                       hint or f"saved answers: {', '.join(sorted(known))}")
+            return
+        if use.name in have:
+            return
+        where = "the summary" if info is None else f"step {info.id!r}"
+        if info is not None and use.name == own and not use.in_condition:
+            c.error_at(mark, f"{shown} is the answer to this very step, so it is not known "
+                             "when the step is shown",
+                       "use an answer saved by an earlier step")
+            return
+        saved_by = _join(repr(s) for s in savers.get(use.name, []))
+        if info is not None and info.index == 0:
+            hint = "nothing is answered before the first step"
+        else:
+            gap = next((p for p in (pred.get(info.index, []) if info else [])
+                        if use.name not in after[p]), None)
+            via = f" coming from step {self.infos[gap].id!r}" if gap is not None else ""
+            hint = f"it is saved by {saved_by}, which does not run before this on every " \
+                   f"path{via}; ask it earlier, or use it only after it"
+        c.error_at(mark, f"{shown} may not be answered yet at {where}: it is not saved on "
+                         f"every path before it", hint)
+
+    def _types(self, info: _StepInfo, savers: dict[str, list[str]]) -> None:
+        """Compare answers only with values they can take (a choice's values, numbers...)."""
+        for node, path in info.conditions:
+            for test in node.tests():
+                self._type_test(test, path)
+
+    def _kind(self, name: str) -> tuple[str | None, set[str]]:
+        kinds: set[str] = set()
+        values: set[str] = set()
+        for info in self.infos:
+            if info.step is None or info.step.variable != name or info.type == "reflect":
+                continue
+            kinds.add("number" if info.type in _NUMERIC_TYPES else info.type or "")
+            values.update(o.value for o in info.step.options)
+        return (kinds.pop() if len(kinds) == 1 else None), values
+
+    def _type_test(self, test: Node, path: tuple[Any, ...]) -> None:
+        c = self.c
+        if isinstance(test, Truthy):
+            kind, _ = self._kind(test.var.name)
+            if kind not in (None, "yes_no", "goal"):
+                c.error_at(c.mark_in(path, test.var.column),
+                           f"{test.var.name!r} is a {_kind_word(kind)} answer, not yes/no",
+                           f"compare it, e.g. {test.var.name} == ...")
+            return
+        pairs: list[tuple[Var, Literal, str]] = []
+        if isinstance(test, Compare):
+            if isinstance(test.left, Var) and isinstance(test.right, Literal):
+                pairs.append((test.left, test.right, test.op))
+            elif isinstance(test.right, Var) and isinstance(test.left, Literal):
+                pairs.append((test.right, test.left, test.op))
+        elif isinstance(test, InList) and isinstance(test.operand, Var):
+            pairs.extend((test.operand, item, "in") for item in test.items)
+        for var, lit, op in pairs:
+            kind, values = self._kind(var.name)
+            value = lit.value_
+            if kind is None or kind == "goal" or value is None:
+                continue
+            mark = c.mark_in(path, lit.column)
+            if kind == "yes_no":
+                if not isinstance(value, bool) or op in ("<", "<=", ">", ">="):
+                    c.error_at(mark, f"{var.name!r} is a yes/no answer",
+                               f"test it with {var.name} == true or {var.name} == false")
+            elif kind == "number":
+                if not isinstance(value, (int, float)) or isinstance(value, bool):
+                    hint = "write the number without quotes" if isinstance(value, str) and \
+                        value.strip().lstrip("-").isdigit() else "compare it with a number"
+                    c.error_at(mark, f"{var.name!r} is a number, but {value!r} is not", hint)
+            elif not isinstance(value, str):
+                c.error_at(mark, f"{var.name!r} is a {_kind_word(kind)} answer, "
+                                 f"but {value!r} is not text", f"put it in quotes: '{value}'")
+            elif kind == "choice" and value not in values:
+                c.error_at(mark, f"{var.name!r} is never {value!r}: it is one of "
+                                 f"{', '.join(repr(v) for v in sorted(values))}",
+                           did_you_mean(value, values) or "use one of the option values")
+
+
+def _kind_word(kind: str | None) -> str:
+    return {"number": "number", "choice": "choice", "text": "text", "time": "time",
+            "yes_no": "yes/no"}.get(kind or "", kind or "")
