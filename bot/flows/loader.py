@@ -67,42 +67,63 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """The outcome of checking one file, with what a library needs to resolve calls."""
+
+    flow: Flow | None
+    problems: list[Problem]
+    source: str
+    calls: tuple[tuple[str, Mark], ...] = ()  # (called conversation id, where it is named)
+
+
 def load_flow_file(path: Path, source: str | None = None,
                    known_flows: Collection[str] | None = None
                    ) -> tuple[Flow | None, list[Problem]]:
     """Read and check `path`; the expected id is the file name without its extension."""
-    source = str(path) if source is None else source
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(source, 1, 1, f"cannot read this file: {exc.strerror or exc}")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(source, 1, 1, f"this file is not UTF-8 text (byte {exc.start})",
-                              "save it with UTF-8 encoding")]
-    return _load(text, source, expected_id=path.stem, known_flows=known_flows,
-                 digest=content_hash(data), flow_source=str(path))
+    result = check_file(path, source, known_flows)
+    return result.flow, result.problems
 
 
 def load_flow_text(text: str, source: str, *, expected_id: str | None,
                    known_flows: Collection[str] | None = None
                    ) -> tuple[Flow | None, list[Problem]]:
     """Check the text of one conversation file. `source` names it in problems."""
-    return _load(text, source, expected_id=expected_id, known_flows=known_flows,
-                 digest=content_hash(text.encode("utf-8")), flow_source=source)
+    result = check_text(text, source, expected_id=expected_id, known_flows=known_flows)
+    return result.flow, result.problems
 
 
-def _load(text: str, source: str, *, expected_id: str | None,
-          known_flows: Collection[str] | None, digest: str, flow_source: str
-          ) -> tuple[Flow | None, list[Problem]]:
+def check_file(path: Path, source: str | None = None,
+               known_flows: Collection[str] | None = None) -> CheckedFile:
+    source = str(path) if source is None else source
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return CheckedFile(None, [Problem(source, 1, 1, "cannot read this file: "
+                                                        f"{exc.strerror or exc}")], source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return CheckedFile(None, [Problem(source, 1, 1, "this file is not UTF-8 text "
+                                                        f"(byte {exc.start})",
+                                          "save it with UTF-8 encoding")], source)
+    return check_text(text, source, expected_id=path.stem, known_flows=known_flows,
+                      flow_source=str(path), digest=content_hash(data))
+
+
+def check_text(text: str, source: str, *, expected_id: str | None,
+               known_flows: Collection[str] | None = None, flow_source: str | None = None,
+               digest: str | None = None) -> CheckedFile:
     doc, problems = load_yaml(text, source)
     flow = None
+    calls: tuple[tuple[str, Mark], ...] = ()
     if doc is not None:
         checker = _Checker(doc, text, problems, expected_id, known_flows)
-        flow = checker.check(digest, flow_source)
+        flow = checker.check(digest or content_hash(text.encode("utf-8")),
+                             source if flow_source is None else flow_source)
+        calls = tuple(checker.calls)
     unique = sorted(set(problems), key=lambda p: (p.line, p.col, p.message))
-    return (flow if not unique else None), unique
+    return CheckedFile(flow if not unique else None, unique, source, calls)
 
 
 # ---------------------------------------------------------------------------------------
@@ -142,6 +163,7 @@ class _Checker:
         self.known_flows = known_flows
         self.flow_id: str | None = None
         self.graph_sound = True  # every step has an id, a type and readable `next` targets
+        self.calls: list[tuple[str, Mark]] = []
 
     # -- reporting helpers ---------------------------------------------------------------
 
@@ -493,6 +515,7 @@ class _Checker:
         target = self.name((*path, "conversation"), "the conversation id")
         if target is None:
             return None
+        self.calls.append((target, self.doc.mark((*path, "conversation"))))
         if target == self.flow_id:
             self.error((*path, "conversation"), "this conversation calls itself",
                        "call a different conversation, or use 'next' to loop")
