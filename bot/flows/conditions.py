@@ -438,6 +438,9 @@ class _Parser:
             items.append(Literal(tok.value, tok.column))
             if self.at("punct", ","):
                 self.advance()
+            elif self.at("eof"):
+                self.fail(f"the list opened at column {opening.column + 1} is never closed",
+                          "add the missing ']'")
             elif not self.at("punct", "]"):
                 self.fail(f"expected ',' or ']' in the list, found {self.describe(self.tok)}",
                           "separate values with commas")

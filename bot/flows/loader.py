@@ -463,7 +463,8 @@ class _Checker:
                            "write e.g. - {value: rest, label: \"Plan real rest\"}")
                 continue
             self.check_keys(epath, entry, ("value", "label"), (), f"option {i + 1}")
-            value = self.string((*epath, "value"), "text") if "value" in entry else None
+            value = self.string((*epath, "value"), "an option value") \
+                if "value" in entry else None
             if value is not None:
                 if value in seen:
                     self.error((*epath, "value"), f"the option value {value!r} is used twice",
@@ -654,8 +655,8 @@ class _Graph:
             for info in self.infos:
                 if info.index not in reachable:
                     c.error((*info.path, "id"), f"step {info.id!r} can never be reached",
-                            "no step leads here (steps run in list order unless 'next' says "
-                            "otherwise); point a 'next' or 'goto' at it, or remove it")
+                            "no step leads here: steps run in list order unless 'next' says "
+                            "otherwise; point a 'next' or 'goto' at it, or remove it")
             finishing = self._finishing(succ, exits)
             for info in self.infos:
                 if info.index in reachable and info.index not in finishing:
@@ -759,7 +760,10 @@ class _Graph:
                        "use an answer saved by an earlier step")
             return
         saved_by = _join(repr(s) for s in savers.get(use.name, []))
-        if info is not None and info.index == 0:
+        if info is None:
+            hint = f"it is saved by {saved_by}, which does not run on every path to the end; " \
+                   "the summary can use only answers that every path saves"
+        elif info.index == 0:
             hint = "nothing is answered before the first step"
         else:
             gap = next((p for p in (pred.get(info.index, []) if info else [])
