@@ -161,7 +161,7 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
-        self.doc.scalars[path] = Scalar(node.value, node.style is None, node.tag)
+        self.doc.scalars[path] = Scalar(node.value, node.style in (None, ""), node.tag)
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -177,7 +177,7 @@ class _Builder:
                                          "a key must be a plain word, not a list or mapping"))
             return _UNHASHABLE
         value = self.constructor.construct_object(node)
-        if node.style is None and node.tag == _BOOL_TAG:
+        if node.style in (None, "") and node.tag == _BOOL_TAG:
             # `on:`/`yes:` keys silently become True; keep the text the author wrote.
             return node.value
         return value
@@ -191,7 +191,7 @@ def load_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[Problem
     problems: list[Problem] = []
     doc = YamlDocument(source=source, data=None)
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -214,6 +214,20 @@ def load_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[Problem
         return doc, problems
     doc.data = _Builder(doc, problems).build(nodes[0], ())
     return doc, problems
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str) -> list[yaml.Node]:
+    """Compose with libyaml when it is there (about ten times faster); on any error, parse
+    again in pure Python so every installation reports the same messages."""
+    if _FAST_LOADER is not None:
+        try:
+            return list(yaml.compose_all(text, Loader=_FAST_LOADER))
+        except yaml.YAMLError:
+            pass
+    return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
 
 
 def _syntax_hint(message: str) -> str | None:
