@@ -90,6 +90,9 @@ class Gateway:
         self.heartbeat_count = 0
         self.connect_paths: list[str] = []
         self.ws_base = ""  # e.g. ws://127.0.0.1:1234
+        self.replayed_count = 0
+        self.accepting = asyncio.Event()  # cleared: new connections wait before HELLO
+        self.accepting.set()
         world.set_dispatcher(self.dispatch)
 
     # ------------------------------------------------------------- dispatching
@@ -170,6 +173,7 @@ class Gateway:
         self.connections.append(conn)
         self.connect_paths.append(request.path)
         try:
+            await self.accepting.wait()
             await conn.send({"op": OP_HELLO, "s": None, "t": None,
                              "d": {"heartbeat_interval": self.heartbeat_interval}})
             async for msg in ws:
@@ -278,6 +282,7 @@ class Gateway:
         last = int(data.get("seq") or 0)
         for seq, frame in list(session.buffer):
             if seq > last:
+                self.replayed_count += 1
                 await conn.send(frame)
         await self._send_dispatch(session, "RESUMED", {"_trace": ["fakediscord"]})
         return True

@@ -2,6 +2,10 @@
 
 * A global limit per bot token (sliding 1 s window, default 50 requests/s);
   interaction callbacks and token-less webhook routes are exempt, as on Discord.
+  a global 429's ``retry_after`` is, by default (``retry_mode="drain"``), the time until
+  the whole current window has drained, so a burst of queued requests that all retry
+  together find room; ``retry_mode="earliest"`` answers the time until the oldest
+  request leaves the window instead (exact, but a retrying herd then collides again).
 * Per-route buckets that produce the ``X-RateLimit-*`` headers discord.py reads
   (generous by default so the global limit is the one a burst runs into).
 * Injected faults: make a route answer 5xx or 429 the next N times.
@@ -55,6 +59,7 @@ class RateLimiter:
         self.route_limit = route_limit
         self.route_window = route_window
         self.min_retry_after = min_retry_after
+        self.retry_mode = "drain"
         self._recent: dict[str, deque[float]] = {}
         self._buckets: dict[tuple[str, str, str], BucketState] = {}
         self.injections: list[Injection] = []
@@ -75,7 +80,8 @@ class RateLimiter:
         while recent and now - recent[0] >= self.window:
             recent.popleft()
         if self.global_limit and len(recent) >= self.global_limit:
-            return max(recent[0] + self.window - now, self.min_retry_after)
+            anchor = recent[-1] if self.retry_mode == "drain" else recent[0]
+            return max(anchor + self.window - now, self.min_retry_after)
         recent.append(now)
         self.max_in_window[token] = max(self.max_in_window.get(token, 0), len(recent))
         return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, AsyncIterator, Callable, Iterable, Mapping
 
 from aiohttp import web
 
@@ -130,6 +130,9 @@ class FakeDiscord:
         or a route template (``/channels/{channel_id}/messages``).
         """
         return self.limiter.inject(method, pattern, status, times, retry_after)
+
+    def clear_injections(self) -> None:
+        self.limiter.injections.clear()
 
     # ---------------------------------------------------------------- waiting
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
@@ -381,6 +384,15 @@ class FakeDiscord:
     async def invalidate_session(self, bot: BotApp | None = None,
                                  resumable: bool = False) -> None:
         await self.gateway.invalidate(bot, resumable)
+
+    @contextlib.asynccontextmanager
+    async def gateway_paused(self) -> AsyncIterator[None]:
+        """New gateway connections wait (before HELLO) until the block exits."""
+        self.gateway.accepting.clear()
+        try:
+            yield
+        finally:
+            self.gateway.accepting.set()
 
     def connected(self, bot: BotApp | None = None) -> bool:
         return any(s.conn is not None and not s.conn.closed
