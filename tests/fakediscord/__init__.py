@@ -36,8 +36,17 @@ Run it as a separate process with ``python -m tests.fakediscord --port 0 --print
 
 from .client_setup import point_discord_at, pointing_discord_at
 from .interactions import CallbackResponse, InteractionHandle
-from .models import Attachment, BotApp, Channel, Guild, InteractionRecord, Member, Message
-from .models import Role, User
+from .models import (
+    Attachment,
+    BotApp,
+    Channel,
+    Guild,
+    InteractionRecord,
+    Member,
+    Message,
+    Role,
+    User,
+)
 from .remote import FakeDiscordRemote, RemoteInteraction, start_fake_process
 from .server import FakeDiscord
 

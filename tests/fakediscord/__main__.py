@@ -15,8 +15,13 @@ from .server import FakeDiscord
 
 
 async def _main(args: argparse.Namespace) -> None:
-    fake = FakeDiscord(args.host, args.port, global_limit=args.global_limit,
-                       token=args.token, heartbeat_interval=args.heartbeat_interval)
+    fake = FakeDiscord(
+        args.host,
+        args.port,
+        global_limit=args.global_limit,
+        token=args.token,
+        heartbeat_interval=args.heartbeat_interval,
+    )
     await fake.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -39,10 +44,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.fakediscord")
     parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "localhost"])
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--print-port", action="store_true",
-                        help="print 'PORT <n>' on stdout when ready")
-    parser.add_argument("--global-limit", type=int, default=50,
-                        help="requests per second per bot token (0 = unlimited)")
+    parser.add_argument(
+        "--print-port", action="store_true", help="print 'PORT <n>' on stdout when ready"
+    )
+    parser.add_argument(
+        "--global-limit",
+        type=int,
+        default=50,
+        help="requests per second per bot token (0 = unlimited)",
+    )
     parser.add_argument("--token", default=None, help="token of the default bot")
     parser.add_argument("--heartbeat-interval", type=int, default=41250)
     asyncio.run(_main(parser.parse_args(argv)))

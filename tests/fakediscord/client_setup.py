@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import yarl
 
@@ -29,17 +29,26 @@ def point_discord_at(base_url: str) -> Callable[[], None]:
 
     base = base_url.rstrip("/")
     url = yarl.URL(base)
-    saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-             discord.asset.Asset.BASE)
+    saved = (
+        discord.http.Route.BASE,
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+        discord.asset.Asset.BASE,
+    )
     discord.http.Route.BASE = f"{base}/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL.build(
-        scheme="wss" if url.scheme == "https" else "ws", host=url.host or "127.0.0.1",
-        port=url.port, path="/")
+        scheme="wss" if url.scheme == "https" else "ws",
+        host=url.host or "127.0.0.1",
+        port=url.port,
+        path="/",
+    )
     discord.asset.Asset.BASE = f"{base}/_fake/cdn"
 
     def restore() -> None:
-        (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-         discord.asset.Asset.BASE) = saved
+        (
+            discord.http.Route.BASE,
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+            discord.asset.Asset.BASE,
+        ) = saved
 
     return restore
 

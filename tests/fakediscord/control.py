@@ -3,9 +3,9 @@ process (see ``python -m tests.fakediscord``). Objects are referred to by id."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -31,7 +31,7 @@ def message_record(fake: FakeDiscord, message: Message) -> dict[str, Any]:
         deleted=message.deleted,
         interaction_id=str(message.interaction_id) if message.interaction_id else None,
     )
-    for att, out in zip(message.attachments, data["attachments"]):
+    for att, out in zip(message.attachments, data["attachments"], strict=True):
         out["description"] = att.description
     return data
 
@@ -72,7 +72,7 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
             body.update({k: v for k, v in request.query.items() if k not in body})
             try:
                 result = await fn(body, request)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return json_response({"error": "timeout"}, status=408)
             except (KeyError, LookupError, ValueError) as exc:
                 return json_response({"error": f"{type(exc).__name__}: {exc}"}, status=400)
@@ -83,8 +83,7 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
         return handler
 
     def bot_info(b: BotApp) -> dict[str, Any]:
-        return {"token": b.token, "application_id": str(b.application_id),
-                "user": b.user.payload()}
+        return {"token": b.token, "application_id": str(b.application_id), "user": b.user.payload()}
 
     async def state(body, request):
         return {
@@ -107,14 +106,19 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
 
     async def add_guild(body, request):
         bots = [bot(b) for b in body["bots"]] if "bots" in body else None
-        guild = await fake.add_guild(body.get("name", "guild"), bots=bots,
-                                     channels=body.get("channels", ["general"]))
+        guild = await fake.add_guild(
+            body.get("name", "guild"), bots=bots, channels=body.get("channels", ["general"])
+        )
         return world.guild_create_payload(guild)
 
     async def add_channel(body, request):
         guild = world.guilds[int(body["guild_id"])]
-        channel = await fake.add_channel(guild, body["name"], type=int(body.get("type", 0)),
-                                         overwrites=body.get("overwrites", []))
+        channel = await fake.add_channel(
+            guild,
+            body["name"],
+            type=int(body.get("type", 0)),
+            overwrites=body.get("overwrites", []),
+        )
         return channel.payload()
 
     async def add_member(body, request):
@@ -122,8 +126,9 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
         target = bot(body["bot_id"]) if body.get("bot_id") else user(body["user_id"])
         roles = [guild.roles[int(r)] for r in body.get("roles", [])]
         perms = body.get("permissions")
-        member = await fake.add_member(guild, target, roles=roles,
-                                       permissions=None if perms is None else int(perms))
+        member = await fake.add_member(
+            guild, target, roles=roles, permissions=None if perms is None else int(perms)
+        )
         return member.payload(world.users)
 
     async def member_leave(body, request):
@@ -137,8 +142,9 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
         return {"ok": True}
 
     async def send_dm(body, request):
-        msg = await fake.send_dm(user(body["user_id"]), body["content"],
-                                 bot=bot(body.get("bot_id")))
+        msg = await fake.send_dm(
+            user(body["user_id"]), body["content"], bot=bot(body.get("bot_id"))
+        )
         return message_record(fake, msg)
 
     async def channel_message(body, request):
@@ -151,9 +157,11 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
         return [message_record(fake, m) for m in world.messages_in(cid)]
 
     async def next_message_to(body, request):
-        msg = await fake.next_message_to(user(body["user_id"]),
-                                         timeout=float(body.get("timeout", 5)),
-                                         bot=bot(body.get("bot_id")))
+        msg = await fake.next_message_to(
+            user(body["user_id"]),
+            timeout=float(body.get("timeout", 5)),
+            bot=bot(body.get("bot_id")),
+        )
         return message_record(fake, msg)
 
     def where(body):
@@ -163,31 +171,44 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
 
     async def slash(body, request):
         guild, channel = where(body)
-        handle = await fake.slash(user(body["user_id"]), body["name"], body.get("options"),
-                                  guild=guild, channel=channel, bot=bot(body.get("bot_id")))
+        handle = await fake.slash(
+            user(body["user_id"]),
+            body["name"],
+            body.get("options"),
+            guild=guild,
+            channel=channel,
+            bot=bot(body.get("bot_id")),
+        )
         return interaction_record(handle)
 
     async def autocomplete(body, request):
         guild, channel = where(body)
-        handle = await fake.autocomplete(user(body["user_id"]), body["name"],
-                                         body.get("options", {}), body["focused"],
-                                         guild=guild, channel=channel,
-                                         bot=bot(body.get("bot_id")))
+        handle = await fake.autocomplete(
+            user(body["user_id"]),
+            body["name"],
+            body.get("options", {}),
+            body["focused"],
+            guild=guild,
+            channel=channel,
+            bot=bot(body.get("bot_id")),
+        )
         return interaction_record(handle)
 
     async def press(body, request):
         msg = world.messages[int(body["message_id"])]
         if "values" in body:
-            handle = await fake.select(user(body["user_id"]), msg, body["custom_id"],
-                                       body["values"])
+            handle = await fake.select(
+                user(body["user_id"]), msg, body["custom_id"], body["values"]
+            )
         else:
             handle = await fake.press(user(body["user_id"]), msg, body["custom_id"])
         return interaction_record(handle)
 
     async def submit_modal(body, request):
         opened = fake.interaction(int(body["interaction_id"]))
-        handle = await fake.submit_modal(user(body["user_id"]), opened, body.get("values", {}),
-                                         custom_id=body.get("custom_id"))
+        handle = await fake.submit_modal(
+            user(body["user_id"]), opened, body.get("values", {}), custom_id=body.get("custom_id")
+        )
         return interaction_record(handle)
 
     async def get_interaction(body, request):
@@ -199,8 +220,9 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
 
     async def drop_gateway(body, request):
         code = body.get("code", 4000)
-        dropped = await fake.drop_gateway(bot(body.get("bot_id")),
-                                          None if code in (None, "abrupt") else int(code))
+        dropped = await fake.drop_gateway(
+            bot(body.get("bot_id")), None if code in (None, "abrupt") else int(code)
+        )
         return {"dropped": dropped}
 
     async def wait_connected(body, request):
@@ -216,14 +238,20 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
             fake.rest.callback_deadline = float(body["callback_deadline"])
         if body.get("reset_counters"):
             fake.limiter.reset_counters()
-        return {"global_limit": fake.limiter.global_limit,
-                "route_limit": fake.limiter.route_limit,
-                "callback_deadline": fake.rest.callback_deadline}
+        return {
+            "global_limit": fake.limiter.global_limit,
+            "route_limit": fake.limiter.route_limit,
+            "callback_deadline": fake.rest.callback_deadline,
+        }
 
     async def inject(body, request):
-        fake.inject_failure(body.get("method", "*"), body["pattern"],
-                            status=int(body.get("status", 500)), times=int(body.get("times", 1)),
-                            retry_after=float(body.get("retry_after", 0.05)))
+        fake.inject_failure(
+            body.get("method", "*"),
+            body["pattern"],
+            status=int(body.get("status", 500)),
+            times=int(body.get("times", 1)),
+            retry_after=float(body.get("retry_after", 0.05)),
+        )
         return {"ok": True}
 
     async def requests_log(body, request):
@@ -238,8 +266,9 @@ def install(app: web.Application, fake: FakeDiscord) -> None:
         for mid in world.channel_messages.get(int(request.match_info["channel_id"]), []):
             for att in world.messages[mid].attachments:
                 if att.id == aid:
-                    return web.Response(body=att.data,
-                                        content_type=att.content_type or "application/octet-stream")
+                    return web.Response(
+                        body=att.data, content_type=att.content_type or "application/octet-stream"
+                    )
         return web.Response(status=404)
 
     routes = [

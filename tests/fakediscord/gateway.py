@@ -35,8 +35,9 @@ REPLAY_BUFFER = 2000
 class Connection:
     """One websocket connection, with its own compression context and send lock."""
 
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request, compress: str | None,
-                 path: str) -> None:
+    def __init__(
+        self, ws: web.WebSocketResponse, request: web.Request, compress: str | None, path: str
+    ) -> None:
         self.ws = ws
         self.request = request
         self.path = path
@@ -97,8 +98,9 @@ class Gateway:
 
     # ------------------------------------------------------------- dispatching
     def live_sessions(self, bot: BotApp | None = None) -> list[Session]:
-        return [s for s in self.sessions.values()
-                if not s.invalid and (bot is None or s.bot is bot)]
+        return [
+            s for s in self.sessions.values() if not s.invalid and (bot is None or s.bot is bot)
+        ]
 
     async def dispatch(self, bot: BotApp, event: str, data: dict[str, Any], intent: int) -> None:
         for session in self.live_sessions(bot):
@@ -174,8 +176,14 @@ class Gateway:
         self.connect_paths.append(request.path)
         try:
             await self.accepting.wait()
-            await conn.send({"op": OP_HELLO, "s": None, "t": None,
-                             "d": {"heartbeat_interval": self.heartbeat_interval}})
+            await conn.send(
+                {
+                    "op": OP_HELLO,
+                    "s": None,
+                    "t": None,
+                    "d": {"heartbeat_interval": self.heartbeat_interval},
+                }
+            )
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT and msg.type != WSMsgType.BINARY:
                     break
@@ -235,16 +243,19 @@ class Gateway:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return False
         self.identify_count += 1
-        session = Session(id=secrets.token_hex(16), bot=bot, intents=int(data.get("intents", 0)),
-                          shard=data.get("shard"))
+        session = Session(
+            id=secrets.token_hex(16),
+            bot=bot,
+            intents=int(data.get("intents", 0)),
+            shard=data.get("shard"),
+        )
         self.sessions[session.id] = session
         session.conn = conn
         conn.session = session
         guilds = self.world.guilds_of(bot)
         ready: dict[str, Any] = {
             "v": 10,
-            "user": {**bot.user.payload(), "verified": True, "mfa_enabled": False,
-                     "email": None},
+            "user": {**bot.user.payload(), "verified": True, "mfa_enabled": False, "email": None},
             "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.id,
             "session_type": "normal",
@@ -263,8 +274,9 @@ class Gateway:
             ready["shard"] = session.shard
         await self._send_dispatch(session, "READY", ready)
         for guild in guilds:
-            await self._send_dispatch(session, "GUILD_CREATE",
-                                      self.world.guild_create_payload(guild))
+            await self._send_dispatch(
+                session, "GUILD_CREATE", self.world.guild_create_payload(guild)
+            )
         return True
 
     async def _resume(self, conn: Connection, data: dict[str, Any]) -> bool:
@@ -296,10 +308,17 @@ class Gateway:
         if user_ids:
             wanted = {str(u) for u in user_ids}
             members = [m for m in members if m["user"]["id"] in wanted]
-        chunk = {"guild_id": str(guild.id), "members": members, "chunk_index": 0,
-                 "chunk_count": 1, "not_found": [], "presences": []}
+        chunk = {
+            "guild_id": str(guild.id),
+            "members": members,
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [],
+            "presences": [],
+        }
         if data.get("nonce") is not None:
             chunk["nonce"] = data["nonce"]
         intents_ok = session.intents & INTENT_GUILD_MEMBERS
-        await self._send_dispatch(session, "GUILD_MEMBERS_CHUNK",
-                                  chunk if intents_ok else {**chunk, "members": []})
+        await self._send_dispatch(
+            session, "GUILD_MEMBERS_CHUNK", chunk if intents_ok else {**chunk, "members": []}
+        )

@@ -1,11 +1,14 @@
 """Building INTERACTION_CREATE payloads (commands, autocomplete, components, modals)
 and the :class:`InteractionHandle` tests use to read the bot's answer."""
+# The public wait helpers take ``timeout=`` on purpose (tests read better with it).
+# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .messages import find_component
 from .models import BotApp, Channel, InteractionRecord, Message, Role, User
@@ -79,8 +82,7 @@ class InteractionHandle:
         return [self._fake.world.messages[m] for m in self.record.followup_ids]
 
     async def wait_followups(self, count: int = 1, timeout: float = 5.0) -> list[Message]:
-        await self._fake.wait_for(lambda: len(self.record.followup_ids) >= count,
-                                  timeout=timeout)
+        await self._fake.wait_for(lambda: len(self.record.followup_ids) >= count, timeout=timeout)
         return self.followups
 
 
@@ -105,8 +107,15 @@ class InteractionFactory:
         self.world = world
 
     # --------------------------------------------------------------- payload
-    def create(self, bot: BotApp, itype: int, user: User, channel: Channel,
-               data: dict[str, Any], message: Message | None = None) -> InteractionRecord:
+    def create(
+        self,
+        bot: BotApp,
+        itype: int,
+        user: User,
+        channel: Channel,
+        data: dict[str, Any],
+        message: Message | None = None,
+    ) -> InteractionRecord:
         world = self.world
         iid = world.next_id()
         token = f"aW50ZXJhY3Rpb246{iid}:{secrets.token_urlsafe(24)}"
@@ -126,24 +135,35 @@ class InteractionFactory:
         }
         if channel.guild_id is not None:
             guild = world.guilds[channel.guild_id]
-            member = world.member_payload(guild, user.id,
-                                          with_permissions=world.permissions_for(channel, user.id))
+            member = world.member_payload(
+                guild, user.id, with_permissions=world.permissions_for(channel, user.id)
+            )
             if member is None:
                 raise ValueError("user is not a member of this guild")
             payload.update(
-                guild_id=str(guild.id), guild_locale="en-US", member=member, context=0,
+                guild_id=str(guild.id),
+                guild_locale="en-US",
+                member=member,
+                context=0,
                 guild={"id": str(guild.id), "locale": "en-US", "features": []},
                 authorizing_integration_owners={"0": str(guild.id)},
             )
         else:
-            payload.update(user=user.payload(), context=1,
-                           authorizing_integration_owners={"1": str(user.id)})
+            payload.update(
+                user=user.payload(), context=1, authorizing_integration_owners={"1": str(user.id)}
+            )
         if message is not None:
             payload["message"] = world.message_payload(message)
         record = InteractionRecord(
-            id=iid, token=token, application_id=bot.application_id, type=itype,
-            user_id=user.id, channel_id=channel.id, guild_id=channel.guild_id,
-            payload=payload, message_id=message.id if message is not None else None,
+            id=iid,
+            token=token,
+            application_id=bot.application_id,
+            type=itype,
+            user_id=user.id,
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            payload=payload,
+            message_id=message.id if message is not None else None,
         )
         world.interactions[iid] = record
         world.interactions_by_token[token] = record
@@ -151,8 +171,9 @@ class InteractionFactory:
         return record
 
     # -------------------------------------------------------------- commands
-    def find_command(self, bot: BotApp, name: str, guild_id: int | None,
-                     ctype: int = 1) -> dict[str, Any]:
+    def find_command(
+        self, bot: BotApp, name: str, guild_id: int | None, ctype: int = 1
+    ) -> dict[str, Any]:
         pools = []
         if guild_id is not None:
             pools.append(bot.guild_commands.get(guild_id, []))
@@ -163,15 +184,27 @@ class InteractionFactory:
                     return cmd
         raise LookupError(f"command {name!r} is not registered for this bot")
 
-    def command_data(self, bot: BotApp, path: str, options: Mapping[str, Any] | None,
-                     guild_id: int | None, focused: str | None = None) -> dict[str, Any]:
+    def command_data(
+        self,
+        bot: BotApp,
+        path: str,
+        options: Mapping[str, Any] | None,
+        guild_id: int | None,
+        focused: str | None = None,
+    ) -> dict[str, Any]:
         parts = path.split()
         cmd = self.find_command(bot, parts[0], guild_id)
         level = cmd.get("options") or []
         chain: list[dict[str, Any]] = []
         for part in parts[1:]:
-            schema = next((o for o in level if o["name"] == part
-                           and o.get("type") in (OPTION_SUBCOMMAND, OPTION_GROUP)), None)
+            schema = next(
+                (
+                    o
+                    for o in level
+                    if o["name"] == part and o.get("type") in (OPTION_SUBCOMMAND, OPTION_GROUP)
+                ),
+                None,
+            )
             if schema is None:
                 raise LookupError(f"{part!r} is not a subcommand of {parts[0]!r}")
             chain.append({"type": schema["type"], "name": part})
@@ -184,33 +217,46 @@ class InteractionFactory:
                 raise LookupError(f"option {key!r} does not exist on /{path}")
             otype = schema.get("type", _option_type(value))
             opts.append(self._option(otype, key, value, resolved, guild_id, focused == key))
-        missing = [o["name"] for o in level if o.get("required") and o["name"] not in
-                   (options or {}) and o.get("type") not in (1, 2)]
+        missing = [
+            o["name"]
+            for o in level
+            if o.get("required")
+            and o["name"] not in (options or {})
+            and o.get("type") not in (1, 2)
+        ]
         if missing and focused is None:
             raise ValueError(f"required options missing: {missing}")
         node_opts = opts
         for link in reversed(chain):
             link["options"] = node_opts
             node_opts = [link]
-        data: dict[str, Any] = {"id": cmd["id"], "name": parts[0], "type": 1,
-                                "options": node_opts}
+        data: dict[str, Any] = {"id": cmd["id"], "name": parts[0], "type": 1, "options": node_opts}
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
         if resolved:
             data["resolved"] = resolved
         return data
 
-    def _option(self, otype: int, name: str, value: Any, resolved: dict[str, Any],
-                guild_id: int | None, focused: bool) -> dict[str, Any]:
+    def _option(
+        self,
+        otype: int,
+        name: str,
+        value: Any,
+        resolved: dict[str, Any],
+        guild_id: int | None,
+        focused: bool,
+    ) -> dict[str, Any]:
         world = self.world
         out: dict[str, Any] = {"type": otype, "name": name}
-        if otype in (OPT_USER, OPT_MENTIONABLE) and isinstance(value, (User, int)) \
-                and not isinstance(value, bool):
+        if (
+            otype in (OPT_USER, OPT_MENTIONABLE)
+            and isinstance(value, (User, int))
+            and not isinstance(value, bool)
+        ):
             user = value if isinstance(value, User) else world.users[value]
             resolved.setdefault("users", {})[str(user.id)] = user.payload()
             if guild_id is not None:
-                member = world.member_payload(world.guilds[guild_id], user.id,
-                                              with_permissions=0)
+                member = world.member_payload(world.guilds[guild_id], user.id, with_permissions=0)
                 if member is not None:
                     member.pop("user", None)
                     resolved.setdefault("members", {})[str(user.id)] = member
@@ -231,8 +277,9 @@ class InteractionFactory:
         return out
 
     # ------------------------------------------------------------ components
-    def component_data(self, message: Message, custom_id: str,
-                       values: list[str] | None) -> dict[str, Any]:
+    def component_data(
+        self, message: Message, custom_id: str, values: list[str] | None
+    ) -> dict[str, Any]:
         comp = find_component(message.components, custom_id)
         if comp is None:
             raise LookupError(f"message has no component with custom_id {custom_id!r}")
@@ -273,8 +320,12 @@ class InteractionFactory:
             if inner.get("type") in (3, 5, 6, 7, 8):
                 picked = values.get(cid, [])
                 picked = [picked] if isinstance(picked, str) else list(picked)
-                return {"type": inner["type"], "id": inner.get("id"), "custom_id": cid,
-                        "values": [str(v) for v in picked]}
+                return {
+                    "type": inner["type"],
+                    "id": inner.get("id"),
+                    "custom_id": cid,
+                    "values": [str(v) for v in picked],
+                }
             if inner.get("type") == 10:
                 return {"type": 10, "id": inner.get("id")}
             return None

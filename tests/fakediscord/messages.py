@@ -85,18 +85,30 @@ def validate_components(components: Any, flags: int) -> None:
             raise form_error("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
         for i, row in enumerate(components):
             if row.get("type") != 1:
-                raise form_error(f"components.{i}.type", "UNION_TYPE_CHOICES",
-                                 "Value of field \"type\" must be one of (1,).")
+                raise form_error(
+                    f"components.{i}.type",
+                    "UNION_TYPE_CHOICES",
+                    'Value of field "type" must be one of (1,).',
+                )
             children = row.get("components") or []
             if not children:
-                raise form_error(f"components.{i}.components", "BASE_TYPE_MIN_LENGTH",
-                                 "Must be 1 or more in length.")
+                raise form_error(
+                    f"components.{i}.components",
+                    "BASE_TYPE_MIN_LENGTH",
+                    "Must be 1 or more in length.",
+                )
             if len(children) > 5:
-                raise form_error(f"components.{i}.components", "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 5 or fewer in length.")
+                raise form_error(
+                    f"components.{i}.components",
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 5 or fewer in length.",
+                )
             if len(children) > 1 and any(c.get("type") in (3, 5, 6, 7, 8) for c in children):
-                raise form_error(f"components.{i}.components", "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                                 "The specified component exceeds the maximum width")
+                raise form_error(
+                    f"components.{i}.components",
+                    "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                    "The specified component exceeds the maximum width",
+                )
     elif len(list(_walk(components))) > 40:
         raise form_error("components", "BASE_TYPE_MAX_LENGTH", "Must be 40 or fewer in length.")
     seen: set[str] = set()
@@ -104,22 +116,29 @@ def validate_components(components: Any, flags: int) -> None:
         cid = comp.get("custom_id")
         if cid is not None:
             if len(cid) > 100:
-                raise form_error("components", "BASE_TYPE_MAX_LENGTH",
-                                 "custom_id must be 100 or fewer in length.")
+                raise form_error(
+                    "components",
+                    "BASE_TYPE_MAX_LENGTH",
+                    "custom_id must be 100 or fewer in length.",
+                )
             if cid in seen:
-                raise form_error("components", "COMPONENT_CUSTOM_ID_DUPLICATED",
-                                 "Component custom id cannot be duplicated")
+                raise form_error(
+                    "components",
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated",
+                )
             seen.add(cid)
         if comp.get("type") == 2 and len(comp.get("label") or "") > 80:
-            raise form_error("components", "BASE_TYPE_MAX_LENGTH",
-                             "label must be 80 or fewer in length.")
+            raise form_error(
+                "components", "BASE_TYPE_MAX_LENGTH", "label must be 80 or fewer in length."
+            )
         if comp.get("type") == 3 and len(comp.get("options") or []) > 25:
-            raise form_error("components", "BASE_TYPE_MAX_LENGTH",
-                             "options must be 25 or fewer in length.")
+            raise form_error(
+                "components", "BASE_TYPE_MAX_LENGTH", "options must be 25 or fewer in length."
+            )
 
 
-def validate_message(body: dict[str, Any], files: dict[int, Any], *, partial: bool = False
-                     ) -> None:
+def validate_message(body: dict[str, Any], files: dict[int, Any], *, partial: bool = False) -> None:
     content = body.get("content")
     flags = int(body.get("flags") or 0)
     if content is not None:
@@ -133,24 +152,41 @@ def validate_message(body: dict[str, Any], files: dict[int, Any], *, partial: bo
             raise form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
         for i, embed in enumerate(embeds):
             if len(embed.get("title") or "") > 256:
-                raise form_error(f"embeds.{i}.title", "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 256 or fewer in length.")
+                raise form_error(
+                    f"embeds.{i}.title", "BASE_TYPE_MAX_LENGTH", "Must be 256 or fewer in length."
+                )
             if len(embed.get("description") or "") > 4096:
-                raise form_error(f"embeds.{i}.description", "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 4096 or fewer in length.")
+                raise form_error(
+                    f"embeds.{i}.description",
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 4096 or fewer in length.",
+                )
     if body.get("components") is not None:
         validate_components(body["components"], flags)
     if flags & FLAG_COMPONENTS_V2 and (content or embeds):
-        raise form_error("content", "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-                         "The 'content' and 'embeds' fields cannot be used with components v2")
-    if not partial and not (content or embeds or files or body.get("components")
-                            or body.get("sticker_ids") or body.get("poll")):
+        raise form_error(
+            "content",
+            "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+            "The 'content' and 'embeds' fields cannot be used with components v2",
+        )
+    if not partial and not (
+        content
+        or embeds
+        or files
+        or body.get("components")
+        or body.get("sticker_ids")
+        or body.get("poll")
+    ):
         raise ApiError(400, 50006, "Cannot send an empty message")
 
 
-def build_attachments(world: World, channel_id: int, body: dict[str, Any],
-                      files: dict[int, tuple[str, bytes]],
-                      existing: list[Attachment] | None = None) -> list[Attachment]:
+def build_attachments(
+    world: World,
+    channel_id: int,
+    body: dict[str, Any],
+    files: dict[int, tuple[str, bytes]],
+    existing: list[Attachment] | None = None,
+) -> list[Attachment]:
     meta = {str(a.get("id")): a for a in body.get("attachments") or []}
     out: list[Attachment] = []
     if existing is not None and "attachments" in body:
@@ -164,7 +200,10 @@ def build_attachments(world: World, channel_id: int, body: dict[str, Any],
         name = info.get("filename") or filename
         out.append(
             Attachment(
-                id=att_id, filename=name, data=data, description=info.get("description"),
+                id=att_id,
+                filename=name,
+                data=data,
+                description=info.get("description"),
                 content_type=mimetypes.guess_type(name)[0],
                 url=f"{world.base_url}/_fake/attachments/{channel_id}/{att_id}/{name}",
             )
@@ -181,8 +220,14 @@ def mention_ids(world: World, content: str, allowed: dict[str, Any] | None) -> l
     return [u for u in ids if "users" in parse or u in explicit]
 
 
-def new_message(world: World, channel: Channel, author_id: int, body: dict[str, Any],
-                files: dict[int, tuple[str, bytes]], **extra: Any) -> Message:
+def new_message(
+    world: World,
+    channel: Channel,
+    author_id: int,
+    body: dict[str, Any],
+    files: dict[int, tuple[str, bytes]],
+    **extra: Any,
+) -> Message:
     components = body.get("components") or []
     _number_components(components, [0])
     allowed = body.get("allowed_mentions")
@@ -209,12 +254,14 @@ def new_message(world: World, channel: Channel, author_id: int, body: dict[str, 
     return message
 
 
-def apply_edit(world: World, message: Message, body: dict[str, Any],
-               files: dict[int, tuple[str, bytes]]) -> None:
+def apply_edit(
+    world: World, message: Message, body: dict[str, Any], files: dict[int, tuple[str, bytes]]
+) -> None:
     if "content" in body:
         message.content = body["content"] or ""
-        message.mention_ids = mention_ids(world, message.content,
-                                          body.get("allowed_mentions", message.allowed_mentions))
+        message.mention_ids = mention_ids(
+            world, message.content, body.get("allowed_mentions", message.allowed_mentions)
+        )
     if "embeds" in body:
         message.embeds = body["embeds"] or []
     if "components" in body:
@@ -226,7 +273,8 @@ def apply_edit(world: World, message: Message, body: dict[str, Any],
     if "allowed_mentions" in body:
         message.allowed_mentions = body["allowed_mentions"]
     if "attachments" in body or files:
-        message.attachments = build_attachments(world, message.channel_id, body, files,
-                                                existing=message.attachments)
+        message.attachments = build_attachments(
+            world, message.channel_id, body, files, existing=message.attachments
+        )
     message.edited_timestamp = iso_now()
     world.changed()

@@ -83,8 +83,11 @@ class Role:
             "id": str(self.id),
             "name": self.name,
             "color": self.color,
-            "colors": {"primary_color": self.color, "secondary_color": None,
-                       "tertiary_color": None},
+            "colors": {
+                "primary_color": self.color,
+                "secondary_color": None,
+                "tertiary_color": None,
+            },
             "hoist": False,
             "icon": None,
             "unicode_emoji": None,
@@ -234,8 +237,12 @@ class Message:
     def ephemeral(self) -> bool:
         return bool(self.flags & FLAG_EPHEMERAL)
 
-    def payload(self, users: dict[int, User], member: dict[str, Any] | None = None,
-                strip_content: bool = False) -> dict[str, Any]:
+    def payload(
+        self,
+        users: dict[int, User],
+        member: dict[str, Any] | None = None,
+        strip_content: bool = False,
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": str(self.id),
             "channel_id": str(self.channel_id),

@@ -7,12 +7,15 @@ Import the fixtures into a ``conftest.py``::
 and mark async tests ``@pytest.mark.asyncio(loop_scope="session")`` (the fake lives on
 the session's event loop, pytest-asyncio 1.x).
 """
+# The public wait helpers take ``timeout=`` on purpose (tests read better with it).
+# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, AsyncIterator, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
 import discord
 import pytest_asyncio
@@ -25,8 +28,7 @@ from .server import FakeDiscord
 ClientT = TypeVar("ClientT", bound=discord.Client)
 
 
-def minimal_intents(*, message_content: bool = False, members: bool = False
-                    ) -> discord.Intents:
+def minimal_intents(*, message_content: bool = False, members: bool = False) -> discord.Intents:
     """``Intents.none()`` plus ``guilds`` and ``dm_messages`` (and what is asked for)."""
     intents = discord.Intents.none()
     intents.guilds = True
@@ -36,12 +38,12 @@ def minimal_intents(*, message_content: bool = False, members: bool = False
     return intents
 
 
-def make_bot(*, message_content: bool = False, members: bool = False, **kwargs: Any
-             ) -> commands.Bot:
+def make_bot(
+    *, message_content: bool = False, members: bool = False, **kwargs: Any
+) -> commands.Bot:
     """A ``commands.Bot`` with minimal intents and ``guild_ready_timeout=0``."""
     kwargs.setdefault("command_prefix", "!")
-    kwargs.setdefault("intents", minimal_intents(message_content=message_content,
-                                                 members=members))
+    kwargs.setdefault("intents", minimal_intents(message_content=message_content, members=members))
     kwargs.setdefault("guild_ready_timeout", 0)
     return commands.Bot(**kwargs)
 
@@ -53,8 +55,9 @@ async def _wait_event(client: discord.Client, remaining: float) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(fake: FakeDiscord, client: ClientT, identity: BotApp | None = None, *,
-                  timeout: float = 10.0) -> AsyncIterator[ClientT]:
+async def running(
+    fake: FakeDiscord, client: ClientT, identity: BotApp | None = None, *, timeout: float = 10.0
+) -> AsyncIterator[ClientT]:
     """Log ``client`` in as ``identity``, wait for READY and every guild, then yield it.
 
     On exit the client is closed and the fake has seen its gateway connection end.
@@ -66,15 +69,16 @@ async def running(fake: FakeDiscord, client: ClientT, identity: BotApp | None = 
     task = asyncio.create_task(client.connect(reconnect=True), name="fake-bot-connect")
     try:
         ready = asyncio.create_task(client.wait_until_ready())
-        done, _ = await asyncio.wait({ready, task}, timeout=timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {ready, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if task in done:
             ready.cancel()
             task.result()
             raise RuntimeError("client stopped before READY")
         if ready not in done:
             ready.cancel()
-            raise asyncio.TimeoutError("client did not become ready")
+            raise TimeoutError("client did not become ready")
         expected = {g.id for g in fake.world.guilds_of(identity)}
         while not expected <= {g.id for g in client.guilds}:
             await _wait_event(client, max(deadline - loop.time(), 0.001))

@@ -51,9 +51,14 @@ class BucketState:
 
 
 class RateLimiter:
-    def __init__(self, global_limit: int = 50, window: float = 1.0,
-                 route_limit: int = 10000, route_window: float = 1.0,
-                 min_retry_after: float = 0.05) -> None:
+    def __init__(
+        self,
+        global_limit: int = 50,
+        window: float = 1.0,
+        route_limit: int = 10000,
+        route_window: float = 1.0,
+        min_retry_after: float = 0.05,
+    ) -> None:
         self.global_limit = global_limit
         self.window = window
         self.route_limit = route_limit
@@ -91,8 +96,9 @@ class RateLimiter:
     def bucket_hash(template: str) -> str:
         return hashlib.sha1(template.encode()).hexdigest()[:16]
 
-    def take_route(self, token: str, template: str, major: str
-                   ) -> tuple[dict[str, str], float | None]:
+    def take_route(
+        self, token: str, template: str, major: str
+    ) -> tuple[dict[str, str], float | None]:
         """Consume one token of a route bucket; return headers and a retry delay if over."""
         now = time.monotonic()
         key = (token, template, major)
@@ -114,10 +120,16 @@ class RateLimiter:
         return headers, (max(reset_after, self.min_retry_after) if over else None)
 
     # -------------------------------------------------------------- injection
-    def inject(self, method: str, pattern: str, status: int, times: int,
-               retry_after: float = 0.05) -> Injection:
-        inj = Injection(method=method.upper(), pattern=pattern, status=status, times=times,
-                        retry_after=retry_after)
+    def inject(
+        self, method: str, pattern: str, status: int, times: int, retry_after: float = 0.05
+    ) -> Injection:
+        inj = Injection(
+            method=method.upper(),
+            pattern=pattern,
+            status=status,
+            times=times,
+            retry_after=retry_after,
+        )
         self.injections.append(inj)
         return inj
 
@@ -129,8 +141,9 @@ class RateLimiter:
         return None
 
     # ---------------------------------------------------------------- replies
-    def too_many(self, retry_after: float, *, is_global: bool,
-                 headers: dict[str, str] | None = None) -> web.Response:
+    def too_many(
+        self, retry_after: float, *, is_global: bool, headers: dict[str, str] | None = None
+    ) -> web.Response:
         self.count_429 += 1
         if is_global:
             self.count_global_429 += 1

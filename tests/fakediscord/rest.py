@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -25,7 +25,7 @@ class Ctx:
     request: web.Request
     params: dict[str, str]
     world: World
-    api: "RestApi"
+    api: RestApi
     bot: BotApp | None = None
     query: dict[str, str] = field(default_factory=dict)
 
@@ -60,8 +60,15 @@ class RestApi:
         self.interaction_token_ttl = 15 * 60.0
         self.nonce_window = 300.0
 
-    def add(self, method: str, template: str, handler: Handler, *, auth: bool = True,
-            exempt: bool = False) -> None:
+    def add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        auth: bool = True,
+        exempt: bool = False,
+    ) -> None:
         self.routes.append(RouteDef(method, template, handler, auth=auth, exempt=exempt))
 
     def install(self, app: web.Application) -> None:
@@ -93,17 +100,22 @@ class RestApi:
             if route.auth and bot is None:
                 raise ApiError(401, 0, "401: Unauthorized")
             token = bot.token if bot is not None else f"webhook:{params.get('webhook_id')}"
-            major = "+".join(params[k] for k in ("channel_id", "guild_id", "webhook_id",
-                                                 "webhook_token") if k in params)
+            major = "+".join(
+                params[k]
+                for k in ("channel_id", "guild_id", "webhook_id", "webhook_token")
+                if k in params
+            )
             headers, retry = self.limiter.take_route(token, f"{method} {template}", major)
             inj = self.limiter.take_injection(method, path, template)
             if inj is not None:
                 if inj.status == 429:
-                    resp = self.limiter.too_many(inj.retry_after, is_global=False,
-                                                 headers=headers)
+                    resp = self.limiter.too_many(inj.retry_after, is_global=False, headers=headers)
                     return self._finish(method, path, template, resp)
-                resp = json_response({"message": f"{inj.status}: Injected failure", "code": 0},
-                                     status=inj.status, headers=headers)
+                resp = json_response(
+                    {"message": f"{inj.status}: Injected failure", "code": 0},
+                    status=inj.status,
+                    headers=headers,
+                )
                 return self._finish(method, path, template, resp)
             if route.auth and not route.exempt and bot is not None:
                 global_retry = self.limiter.check_global(bot.token)
@@ -113,8 +125,14 @@ class RestApi:
             if retry is not None:
                 resp = self.limiter.too_many(retry, is_global=False, headers=headers)
                 return self._finish(method, path, template, resp)
-            ctx = Ctx(request=request, params=params, world=self.world, api=self, bot=bot,
-                      query=dict(request.query))
+            ctx = Ctx(
+                request=request,
+                params=params,
+                world=self.world,
+                api=self,
+                bot=bot,
+                query=dict(request.query),
+            )
             resp = await route.handler(ctx)
         except ApiError as err:
             resp = json_response(err.body(), status=err.status)
@@ -125,8 +143,9 @@ class RestApi:
             resp.headers[key] = value
         return self._finish(method, path, template, resp)
 
-    def _finish(self, method: str, path: str, template: str,
-                resp: web.StreamResponse) -> web.StreamResponse:
+    def _finish(
+        self, method: str, path: str, template: str, resp: web.StreamResponse
+    ) -> web.StreamResponse:
         self.world.log_request(method, path, resp.status, template)
         return resp
 

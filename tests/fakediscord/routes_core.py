@@ -52,8 +52,14 @@ def message_in(ctx: Ctx, channel: Channel) -> Message:
     return message
 
 
-async def create_channel_message(world: World, api: RestApi, bot: BotApp, channel: Channel,
-                                 body: dict[str, Any], files: dict[int, Any]) -> Message:
+async def create_channel_message(
+    world: World,
+    api: RestApi,
+    bot: BotApp,
+    channel: Channel,
+    body: dict[str, Any],
+    files: dict[int, Any],
+) -> Message:
     if files and channel.guild_id is not None:
         if not world.permissions_for(channel, bot.user.id) & ATTACH_FILES:
             raise ApiError(403, 50013, "Missing Permissions")
@@ -77,8 +83,15 @@ def register(api: RestApi) -> None:
 
     async def users_me(ctx: Ctx) -> web.Response:
         bot = need_bot(ctx)
-        return json_response({**bot.user.payload(), "verified": True, "mfa_enabled": False,
-                              "email": None, "locale": "en-US"})
+        return json_response(
+            {
+                **bot.user.payload(),
+                "verified": True,
+                "mfa_enabled": False,
+                "email": None,
+                "locale": "en-US",
+            }
+        )
 
     async def get_user(ctx: Ctx) -> web.Response:
         user = world.users.get(ctx.int_param("user_id"))
@@ -93,12 +106,18 @@ def register(api: RestApi) -> None:
         return json_response({"url": api.gateway.ws_base + "/"})
 
     async def gateway_bot(ctx: Ctx) -> web.Response:
-        return json_response({
-            "url": api.gateway.ws_base + "/",
-            "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 999,
-                                    "reset_after": 86400000, "max_concurrency": 1},
-        })
+        return json_response(
+            {
+                "url": api.gateway.ws_base + "/",
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 86400000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     async def create_dm(ctx: Ctx) -> web.Response:
         body, _ = await read_body(ctx.request)
@@ -222,8 +241,7 @@ def register(api: RestApi) -> None:
     api.add("PATCH", "/channels/{channel_id}/messages/{message_id}", edit_message)
     api.add("DELETE", "/channels/{channel_id}/messages/{message_id}", delete_message)
     api.add("POST", "/channels/{channel_id}/typing", typing)
-    api.add("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
-            reaction)
+    api.add("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", reaction)
     api.add("GET", "/guilds/{guild_id}", get_guild)
     api.add("GET", "/guilds/{guild_id}/channels", guild_channels)
     api.add("GET", "/guilds/{guild_id}/roles", guild_roles)

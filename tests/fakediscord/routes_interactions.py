@@ -68,14 +68,21 @@ def register(api: RestApi) -> None:
         for bot in world.bots_for_channel(channel):
             await world.dispatch(bot, "MESSAGE_UPDATE", payload)
 
-    def interaction_message(record: InteractionRecord, body: dict[str, Any],
-                            files: dict[int, Any], *, flags: int = 0) -> Message:
+    def interaction_message(
+        record: InteractionRecord, body: dict[str, Any], files: dict[int, Any], *, flags: int = 0
+    ) -> Message:
         channel = world.channels[record.channel_id]
-        message = new_message(world, channel, record.application_id, body, files,
-                              application_id=record.application_id,
-                              webhook_id=record.application_id,
-                              interaction_id=record.id,
-                              type=20 if record.type == 2 else 0)
+        message = new_message(
+            world,
+            channel,
+            record.application_id,
+            body,
+            files,
+            application_id=record.application_id,
+            webhook_id=record.application_id,
+            interaction_id=record.id,
+            type=20 if record.type == 2 else 0,
+        )
         message.flags |= flags
         message.nonce = None
         return world.store_message(message)
@@ -86,12 +93,21 @@ def register(api: RestApi) -> None:
         rtype = body.get("type")
         data = body.get("data") or {}
         if rtype not in ALLOWED_CALLBACKS.get(record.type, set()):
-            raise form_error("type", "INTERACTION_CALLBACK_TYPE_INVALID",
-                             "Interaction callback type is not valid for this interaction")
-        if record.type == 5 and rtype in (DEFERRED_UPDATE, UPDATE_MESSAGE) \
-                and record.message_id is None:
-            raise form_error("type", "INTERACTION_CALLBACK_TYPE_INVALID",
-                             "This modal was not opened from a message")
+            raise form_error(
+                "type",
+                "INTERACTION_CALLBACK_TYPE_INVALID",
+                "Interaction callback type is not valid for this interaction",
+            )
+        if (
+            record.type == 5
+            and rtype in (DEFERRED_UPDATE, UPDATE_MESSAGE)
+            and record.message_id is None
+        ):
+            raise form_error(
+                "type",
+                "INTERACTION_CALLBACK_TYPE_INVALID",
+                "This modal was not opened from a message",
+            )
         message: Message | None = None
         if rtype == CHANNEL_MESSAGE:
             validate_message(data, files)
@@ -107,17 +123,20 @@ def register(api: RestApi) -> None:
             message = world.messages.get(record.message_id or 0)
         elif rtype == AUTOCOMPLETE_RESULT:
             if len(data.get("choices") or []) > 25:
-                raise form_error("data.choices", "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 25 or fewer in length.")
+                raise form_error(
+                    "data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+                )
         elif rtype == MODAL:
             if len(data.get("title") or "") > 45:
-                raise form_error("data.title", "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 45 or fewer in length.")
+                raise form_error(
+                    "data.title", "BASE_TYPE_MAX_LENGTH", "Must be 45 or fewer in length."
+                )
             if not data.get("custom_id") or not data.get("components"):
                 raise form_error("data", "BASE_TYPE_REQUIRED", "This field is required")
             if len(data["components"]) > 5:
-                raise form_error("data.components", "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 5 or fewer in length.")
+                raise form_error(
+                    "data.components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."
+                )
         record.response = {"type": rtype, "data": data}
         if message is not None:
             record.original_message_id = message.id
@@ -153,8 +172,11 @@ def register(api: RestApi) -> None:
         body, files = await read_body(ctx.request)
         validate_message(body, files)
         original = world.messages.get(record.original_message_id or 0)
-        if (record.response or {}).get("type") == DEFERRED_MESSAGE and original is not None \
-                and original.flags & FLAG_LOADING:
+        if (
+            (record.response or {}).get("type") == DEFERRED_MESSAGE
+            and original is not None
+            and original.flags & FLAG_LOADING
+        ):
             # The first follow-up after a "thinking" defer replaces the loading message.
             body.pop("flags", None)
             apply_edit(world, original, body, files)
@@ -201,8 +223,9 @@ def register(api: RestApi) -> None:
             raise ApiError(403, 50001, "Missing Access")
         return bot
 
-    def normalise(bot, commands: list[dict[str, Any]], existing: list[dict[str, Any]],
-                  guild_id: int | None) -> list[dict[str, Any]]:
+    def normalise(
+        bot, commands: list[dict[str, Any]], existing: list[dict[str, Any]], guild_id: int | None
+    ) -> list[dict[str, Any]]:
         if len(commands) > 100:
             raise form_error("_list", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
         old = {(c["name"], c.get("type", 1)): c for c in existing}
@@ -212,17 +235,25 @@ def register(api: RestApi) -> None:
             ctype = cmd.get("type", 1)
             name = cmd.get("name", "")
             if not NAME_RE.match(name) or (ctype == 1 and name != name.lower()):
-                raise form_error(f"{i}.name", "APPLICATION_COMMAND_INVALID_NAME",
-                                 "Command name is invalid")
+                raise form_error(
+                    f"{i}.name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
+                )
             if ctype == 1 and not 1 <= len(cmd.get("description", "")) <= 100:
-                raise form_error(f"{i}.description", "BASE_TYPE_BAD_LENGTH",
-                                 "Must be between 1 and 100 in length.")
+                raise form_error(
+                    f"{i}.description",
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 100 in length.",
+                )
             if len(cmd.get("options") or []) > 25:
-                raise form_error(f"{i}.options", "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 25 or fewer in length.")
+                raise form_error(
+                    f"{i}.options", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+                )
             if (name, ctype) in seen:
-                raise form_error(f"{i}.name", "APPLICATION_COMMANDS_DUPLICATE_NAME",
-                                 "Application command names must be unique")
+                raise form_error(
+                    f"{i}.name",
+                    "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                    "Application command names must be unique",
+                )
             seen.add((name, ctype))
             prev = old.get((name, ctype))
             stored = {
@@ -283,15 +314,19 @@ def register(api: RestApi) -> None:
         cid = ctx.params["command_id"]
         if "guild_id" in ctx.params:
             gid = ctx.int_param("guild_id")
-            bot.guild_commands[gid] = [c for c in bot.guild_commands.get(gid, [])
-                                       if c["id"] != cid]
+            bot.guild_commands[gid] = [c for c in bot.guild_commands.get(gid, []) if c["id"] != cid]
         else:
             bot.global_commands = [c for c in bot.global_commands if c["id"] != cid]
         world.changed()
         return no_content()
 
-    api.add("POST", "/interactions/{webhook_id}/{webhook_token}/callback", callback,
-            auth=False, exempt=True)
+    api.add(
+        "POST",
+        "/interactions/{webhook_id}/{webhook_token}/callback",
+        callback,
+        auth=False,
+        exempt=True,
+    )
     wh = "/webhooks/{webhook_id}/{webhook_token}"
     api.add("POST", wh, followup, auth=False)
     api.add("GET", wh + "/messages/{message_id}", get_webhook_message, auth=False)

@@ -1,10 +1,13 @@
 """``FakeDiscord``: the server (gateway + REST + control) and its in-process test API."""
+# The public wait helpers take ``timeout=`` on purpose (tests read better with it).
+# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -32,9 +35,16 @@ def _id(obj: Any) -> int:
 class FakeDiscord:
     """A Discord API + gateway on 127.0.0.1 that an unmodified discord.py talks to."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, global_limit: int = 50,
-                 heartbeat_interval: int = 41250, bot_name: str = "coachbot",
-                 token: str | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        global_limit: int = 50,
+        heartbeat_interval: int = 41250,
+        bot_name: str = "coachbot",
+        token: str | None = None,
+    ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the fake only listens on loopback")
         self.host = host
@@ -51,7 +61,7 @@ class FakeDiscord:
         self._cursors: dict[tuple[str, int], int] = {}
 
     # ---------------------------------------------------------------- server
-    async def start(self) -> "FakeDiscord":
+    async def start(self) -> FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/", self.gateway.handle)
         app.router.add_get(RESUME_PATH, self.gateway.handle)
@@ -74,7 +84,7 @@ class FakeDiscord:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "FakeDiscord":
+    async def __aenter__(self) -> FakeDiscord:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -113,17 +123,25 @@ class FakeDiscord:
     def request_log(self) -> list[dict[str, Any]]:
         return self.world.request_log
 
-    def requests(self, method: str | None = None, route: str | None = None
-                 ) -> list[dict[str, Any]]:
-        return [r for r in self.world.request_log
-                if (method is None or r["method"] == method)
-                and (route is None or r["route"] == route)]
+    def requests(self, method: str | None = None, route: str | None = None) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in self.world.request_log
+            if (method is None or r["method"] == method) and (route is None or r["route"] == route)
+        ]
 
     def set_global_limit(self, per_second: int) -> None:
         self.limiter.global_limit = per_second
 
-    def inject_failure(self, method: str, pattern: str, *, status: int = 500, times: int = 1,
-                       retry_after: float = 0.05) -> Injection:
+    def inject_failure(
+        self,
+        method: str,
+        pattern: str,
+        *,
+        status: int = 500,
+        times: int = 1,
+        retry_after: float = 0.05,
+    ) -> Injection:
         """Answer the next ``times`` matching requests with ``status`` (5xx or 429).
 
         ``pattern`` is a glob on the path after ``/api/v10`` (``/channels/*/messages``)
@@ -142,28 +160,35 @@ class FakeDiscord:
     def add_user(self, name: str, *, global_name: str | None = None) -> User:
         return self.world.add_user(name, global_name=global_name)
 
-    def add_bot(self, name: str = "coachbot", *, token: str | None = None,
-                flags: int = 0) -> BotApp:
+    def add_bot(
+        self, name: str = "coachbot", *, token: str | None = None, flags: int = 0
+    ) -> BotApp:
         return self.world.add_bot(name, token=token, flags=flags)
 
     def _bot(self, bot: BotApp | None) -> BotApp:
         return bot or self.bot
 
-    async def add_guild(self, name: str = "guild", *, bots: Iterable[BotApp] | None = None,
-                        owner: User | None = None,
-                        channels: Iterable[str] = ("general",)) -> Guild:
+    async def add_guild(
+        self,
+        name: str = "guild",
+        *,
+        bots: Iterable[BotApp] | None = None,
+        owner: User | None = None,
+        channels: Iterable[str] = ("general",),
+    ) -> Guild:
         guild = self.world.create_guild(name, owner)
         for channel in channels:
             self.world.create_channel(guild, channel)
-        for bot in (list(bots) if bots is not None else [self.bot]):
+        for bot in list(bots) if bots is not None else [self.bot]:
             guild.members[bot.user.id] = Member(user_id=bot.user.id, joined_at=iso_now())
             await self.world.dispatch_guild_create(bot, guild)
         self.world.changed()
         return guild
 
     def text_channels(self, guild: Guild) -> list[Channel]:
-        return [self.world.channels[c] for c in guild.channel_ids
-                if self.world.channels[c].type == 0]
+        return [
+            self.world.channels[c] for c in guild.channel_ids if self.world.channels[c].type == 0
+        ]
 
     @staticmethod
     def overwrite(target: Target, *, allow: int = 0, deny: int = 0) -> dict[str, Any]:
@@ -171,11 +196,18 @@ class FakeDiscord:
         kind = 0 if isinstance(target, (Role, Guild)) else 1
         return {"id": _id(target), "type": kind, "allow": allow, "deny": deny}
 
-    async def add_channel(self, guild: Guild, name: str, *, type: int = 0,
-                          overwrites: Iterable[dict[str, Any]] = (),
-                          topic: str | None = None) -> Channel:
-        channel = self.world.create_channel(guild, name, type=type, overwrites=overwrites,
-                                            topic=topic)
+    async def add_channel(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        type: int = 0,
+        overwrites: Iterable[dict[str, Any]] = (),
+        topic: str | None = None,
+    ) -> Channel:
+        channel = self.world.create_channel(
+            guild, name, type=type, overwrites=overwrites, topic=topic
+        )
         for bot in self.world.bots_in_guild(guild.id):
             await self.world.dispatch(bot, "CHANNEL_CREATE", channel.payload(), INTENT_GUILDS)
         return channel
@@ -183,14 +215,23 @@ class FakeDiscord:
     async def add_role(self, guild: Guild, name: str, permissions: int) -> Role:
         role = self.world.create_role(guild, name, permissions)
         for bot in self.world.bots_in_guild(guild.id):
-            await self.world.dispatch(bot, "GUILD_ROLE_CREATE",
-                                      {"guild_id": str(guild.id), "role": role.payload()},
-                                      INTENT_GUILDS)
+            await self.world.dispatch(
+                bot,
+                "GUILD_ROLE_CREATE",
+                {"guild_id": str(guild.id), "role": role.payload()},
+                INTENT_GUILDS,
+            )
         return role
 
-    async def add_member(self, guild: Guild, user: User | BotApp, *,
-                         roles: Iterable[Role] = (), permissions: int | None = None,
-                         nick: str | None = None) -> Member:
+    async def add_member(
+        self,
+        guild: Guild,
+        user: User | BotApp,
+        *,
+        roles: Iterable[Role] = (),
+        permissions: int | None = None,
+        nick: str | None = None,
+    ) -> Member:
         user_obj = user.user if isinstance(user, BotApp) else user
         role_ids = [r.id for r in roles]
         if permissions is not None:
@@ -235,18 +276,21 @@ class FakeDiscord:
     def dm_channel(self, user: User, bot: BotApp | None = None) -> Channel:
         return self.world.dm_channel(user.id, self._bot(bot).user.id)
 
-    async def send_dm(self, user: User, text: str, *, bot: BotApp | None = None,
-                      **fields: Any) -> Message:
+    async def send_dm(
+        self, user: User, text: str, *, bot: BotApp | None = None, **fields: Any
+    ) -> Message:
         """The user writes ``text`` to the bot in their DM channel (MESSAGE_CREATE)."""
         channel = self.dm_channel(user, bot)
         return await self._user_message(user, channel, text, fields)
 
-    async def send_channel_message(self, user: User, channel: Channel, text: str,
-                                   **fields: Any) -> Message:
+    async def send_channel_message(
+        self, user: User, channel: Channel, text: str, **fields: Any
+    ) -> Message:
         return await self._user_message(user, channel, text, fields)
 
-    async def _user_message(self, user: User, channel: Channel, text: str,
-                            fields: Mapping[str, Any]) -> Message:
+    async def _user_message(
+        self, user: User, channel: Channel, text: str, fields: Mapping[str, Any]
+    ) -> Message:
         body = {"content": text, **fields}
         message = new_message(self.world, channel, user.id, body, {})
         self.world.store_message(message)
@@ -262,8 +306,9 @@ class FakeDiscord:
         channel = self.dm_channel(user, bot)
         return [m for m in self.world.messages_in(channel.id) if m.author_id == bot.user.id]
 
-    async def next_message_to(self, user: User, timeout: float = 5.0,
-                              bot: BotApp | None = None) -> Message:
+    async def next_message_to(
+        self, user: User, timeout: float = 5.0, bot: BotApp | None = None
+    ) -> Message:
         """The next DM from the bot to ``user`` not yet returned by this method."""
         key = (f"dm:{self._bot(bot).user.id}", user.id)
 
@@ -276,15 +321,19 @@ class FakeDiscord:
         self._cursors[key] = self._cursors.get(key, 0) + 1
         return message
 
-    async def next_message_in(self, channel: Channel, timeout: float = 5.0,
-                              author: User | BotApp | None = None) -> Message:
+    async def next_message_in(
+        self, channel: Channel, timeout: float = 5.0, author: User | BotApp | None = None
+    ) -> Message:
         """The next message in ``channel`` (optionally by ``author``) not yet returned."""
         author_id = None if author is None else _id(author)
         key = (f"ch:{author_id}", channel.id)
 
         def pick() -> Message | None:
-            msgs = [m for m in self.world.messages_in(channel.id)
-                    if author_id is None or m.author_id == author_id]
+            msgs = [
+                m
+                for m in self.world.messages_in(channel.id)
+                if author_id is None or m.author_id == author_id
+            ]
             seen = self._cursors.get(key, 0)
             return msgs[seen] if len(msgs) > seen else None
 
@@ -293,8 +342,9 @@ class FakeDiscord:
         return message
 
     # ---------------------------------------------------------- interactions
-    def _where(self, user: User, guild: Guild | None, channel: Channel | None,
-               bot: BotApp) -> Channel:
+    def _where(
+        self, user: User, guild: Guild | None, channel: Channel | None, bot: BotApp
+    ) -> Channel:
         if channel is not None:
             return channel
         if guild is not None:
@@ -305,9 +355,16 @@ class FakeDiscord:
         await self.world.dispatch(bot, "INTERACTION_CREATE", record.payload)
         return InteractionHandle(self, record)
 
-    async def slash(self, user: User, name: str, options: Mapping[str, Any] | None = None, *,
-                    guild: Guild | None = None, channel: Channel | None = None,
-                    bot: BotApp | None = None) -> InteractionHandle:
+    async def slash(
+        self,
+        user: User,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        guild: Guild | None = None,
+        channel: Channel | None = None,
+        bot: BotApp | None = None,
+    ) -> InteractionHandle:
         """Invoke ``/name`` (``name`` may be a path: ``"coach plan show"``)."""
         bot = self._bot(bot)
         where = self._where(user, guild, channel, bot)
@@ -315,9 +372,17 @@ class FakeDiscord:
         record = self.factory.create(bot, 2, user, where, data)
         return await self._fire(bot, record)
 
-    async def autocomplete(self, user: User, name: str, options: Mapping[str, Any], focused: str,
-                           *, guild: Guild | None = None, channel: Channel | None = None,
-                           bot: BotApp | None = None) -> InteractionHandle:
+    async def autocomplete(
+        self,
+        user: User,
+        name: str,
+        options: Mapping[str, Any],
+        focused: str,
+        *,
+        guild: Guild | None = None,
+        channel: Channel | None = None,
+        bot: BotApp | None = None,
+    ) -> InteractionHandle:
         bot = self._bot(bot)
         where = self._where(user, guild, channel, bot)
         data = self.factory.command_data(bot, name, options, where.guild_id, focused=focused)
@@ -334,12 +399,14 @@ class FakeDiscord:
         """Click the button ``custom_id`` on ``message``."""
         return await self._component(user, message, custom_id, None)
 
-    async def select(self, user: User, message: Message, custom_id: str,
-                     values: Iterable[Any]) -> InteractionHandle:
+    async def select(
+        self, user: User, message: Message, custom_id: str, values: Iterable[Any]
+    ) -> InteractionHandle:
         return await self._component(user, message, custom_id, [str(v) for v in values])
 
-    async def _component(self, user: User, message: Message, custom_id: str,
-                         values: list[str] | None) -> InteractionHandle:
+    async def _component(
+        self, user: User, message: Message, custom_id: str, values: list[str] | None
+    ) -> InteractionHandle:
         bot = self._message_bot(message)
         message = self.world.messages[message.id]
         data = self.factory.component_data(message, custom_id, values)
@@ -347,9 +414,13 @@ class FakeDiscord:
         record = self.factory.create(bot, 3, user, channel, data, message=message)
         return await self._fire(bot, record)
 
-    async def submit_modal(self, user: User, opened_by: InteractionHandle,
-                           values: Mapping[str, Any], custom_id: str | None = None
-                           ) -> InteractionHandle:
+    async def submit_modal(
+        self,
+        user: User,
+        opened_by: InteractionHandle,
+        values: Mapping[str, Any],
+        custom_id: str | None = None,
+    ) -> InteractionHandle:
         """Fill in and submit the modal the bot answered ``opened_by`` with."""
         response = opened_by.record.response
         if response is None or response["type"] != 9:
@@ -368,8 +439,9 @@ class FakeDiscord:
     def interaction(self, interaction_id: int) -> InteractionHandle:
         return InteractionHandle(self, self.world.interactions[interaction_id])
 
-    def commands(self, bot: BotApp | None = None, guild: Guild | None = None
-                 ) -> list[dict[str, Any]]:
+    def commands(
+        self, bot: BotApp | None = None, guild: Guild | None = None
+    ) -> list[dict[str, Any]]:
         bot = self._bot(bot)
         return bot.guild_commands.get(guild.id, []) if guild else bot.global_commands
 
@@ -381,8 +453,7 @@ class FakeDiscord:
     async def request_reconnect(self, bot: BotApp | None = None) -> None:
         await self.gateway.send_reconnect(bot)
 
-    async def invalidate_session(self, bot: BotApp | None = None,
-                                 resumable: bool = False) -> None:
+    async def invalidate_session(self, bot: BotApp | None = None, resumable: bool = False) -> None:
         await self.gateway.invalidate(bot, resumable)
 
     @contextlib.asynccontextmanager
@@ -395,8 +466,10 @@ class FakeDiscord:
             self.gateway.accepting.set()
 
     def connected(self, bot: BotApp | None = None) -> bool:
-        return any(s.conn is not None and not s.conn.closed
-                   for s in self.gateway.live_sessions(self._bot(bot)))
+        return any(
+            s.conn is not None and not s.conn.closed
+            for s in self.gateway.live_sessions(self._bot(bot))
+        )
 
     async def wait_connected(self, bot: BotApp | None = None, timeout: float = 5.0) -> None:
         await self.wait_for(lambda: self.connected(bot), timeout)

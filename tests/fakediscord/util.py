@@ -52,6 +52,7 @@ FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 FLAG_COMPONENTS_V2 = 1 << 15
 
+
 class SnowflakeGen:
     """Strictly increasing snowflakes (monotonic even within one millisecond)."""
 
@@ -70,14 +71,16 @@ class SnowflakeGen:
 
 
 def iso_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return datetime.datetime.now(datetime.UTC).isoformat()
 
 
 def dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), default=str)
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """A response whose Content-Type is exactly ``application/json`` (no charset).
 
     discord.py compares the header with ``==``, so ``application/json; charset=utf-8``

@@ -3,13 +3,16 @@
 Every mutation calls :meth:`World.changed`, which wakes anyone blocked in
 :meth:`World.wait_for`; nothing in the fake sleeps to wait for state.
 """
+# The public wait helpers take ``timeout=`` on purpose (tests read better with it).
+# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 import time
-from typing import Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from .models import BotApp, Channel, Guild, InteractionRecord, Member, Message, Role, User
 from .util import (
@@ -63,20 +66,22 @@ class World:
                 return value
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise asyncio.TimeoutError(f"condition not met within {timeout}s")
+                raise TimeoutError(f"condition not met within {timeout}s")
             try:
                 await asyncio.wait_for(event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 value = predicate()
                 if value:
                     return value
-                raise asyncio.TimeoutError(f"condition not met within {timeout}s") from None
+                raise TimeoutError(f"condition not met within {timeout}s") from None
 
     # ---------------------------------------------------------------- dispatch
     def set_dispatcher(self, dispatcher: Dispatcher) -> None:
         self._dispatcher = dispatcher
 
-    async def dispatch(self, bot: BotApp, event: str, data: dict[str, Any], intent: int = 0) -> None:
+    async def dispatch(
+        self, bot: BotApp, event: str, data: dict[str, Any], intent: int = 0
+    ) -> None:
         if self._dispatcher is not None:
             await self._dispatcher(bot, event, data, intent)
 
@@ -92,16 +97,16 @@ class World:
         return [b for b in self.bots.values() if b.user.id in channel.recipient_ids]
 
     # ------------------------------------------------------------------ people
-    def add_user(self, username: str, *, global_name: str | None = None,
-                 bot: bool = False) -> User:
+    def add_user(self, username: str, *, global_name: str | None = None, bot: bool = False) -> User:
         user = User(id=self.next_id(), username=username, global_name=global_name, bot=bot)
         self.users[user.id] = user
         if hasattr(self, "_changed"):
             self.changed()
         return user
 
-    def add_bot(self, username: str = "coachbot", token: str | None = None,
-                flags: int = 0) -> BotApp:
+    def add_bot(
+        self, username: str = "coachbot", token: str | None = None, flags: int = 0
+    ) -> BotApp:
         user = self.add_user(username, bot=True)
         token = token or f"{user.id}.{secrets.token_urlsafe(18)}"
         bot = BotApp(user=user, token=token, flags=flags)
@@ -120,27 +125,47 @@ class World:
         gid = self.next_id()
         owner = owner or self.owner
         guild = Guild(id=gid, name=name, owner_id=owner.id)
-        guild.roles[gid] = Role(id=gid, guild_id=gid, name="@everyone",
-                                permissions=DEFAULT_EVERYONE_PERMISSIONS)
+        guild.roles[gid] = Role(
+            id=gid, guild_id=gid, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS
+        )
         self.guilds[gid] = guild
         guild.members[owner.id] = Member(user_id=owner.id, joined_at=iso_now())
         self.changed()
         return guild
 
-    def create_channel(self, guild: Guild, name: str, *, type: int = 0,
-                       overwrites: Iterable[dict[str, Any]] = (), topic: str | None = None,
-                       parent_id: int | None = None) -> Channel:
-        channel = Channel(id=self.next_id(), type=type, name=name, guild_id=guild.id,
-                          position=len(guild.channel_ids), topic=topic, parent_id=parent_id,
-                          overwrites=list(overwrites))
+    def create_channel(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        type: int = 0,
+        overwrites: Iterable[dict[str, Any]] = (),
+        topic: str | None = None,
+        parent_id: int | None = None,
+    ) -> Channel:
+        channel = Channel(
+            id=self.next_id(),
+            type=type,
+            name=name,
+            guild_id=guild.id,
+            position=len(guild.channel_ids),
+            topic=topic,
+            parent_id=parent_id,
+            overwrites=list(overwrites),
+        )
         self.channels[channel.id] = channel
         guild.channel_ids.append(channel.id)
         self.changed()
         return channel
 
     def create_role(self, guild: Guild, name: str, permissions: int) -> Role:
-        role = Role(id=self.next_id(), guild_id=guild.id, name=name, permissions=permissions,
-                    position=len(guild.roles))
+        role = Role(
+            id=self.next_id(),
+            guild_id=guild.id,
+            name=name,
+            permissions=permissions,
+            position=len(guild.roles),
+        )
         guild.roles[role.id] = role
         self.changed()
         return role
@@ -199,8 +224,9 @@ class World:
         )
         return data
 
-    def member_payload(self, guild: Guild, user_id: int, *, with_permissions: int | None = None
-                       ) -> dict[str, Any] | None:
+    def member_payload(
+        self, guild: Guild, user_id: int, *, with_permissions: int | None = None
+    ) -> dict[str, Any] | None:
         member = guild.members.get(user_id)
         if member is None:
             return None
@@ -284,8 +310,9 @@ class World:
         out = [self.messages[i] for i in ids]
         return out if include_deleted else [m for m in out if not m.deleted]
 
-    def find_nonce(self, channel_id: int, author_id: int, nonce: Any,
-                   window: float) -> Message | None:
+    def find_nonce(
+        self, channel_id: int, author_id: int, nonce: Any, window: float
+    ) -> Message | None:
         now = time.monotonic()
         for mid in reversed(self.channel_messages.get(channel_id, [])):
             m = self.messages[mid]
@@ -295,8 +322,7 @@ class World:
                 return m
         return None
 
-    def message_payload(self, message: Message, *, for_bot: BotApp | None = None
-                        ) -> dict[str, Any]:
+    def message_payload(self, message: Message, *, for_bot: BotApp | None = None) -> dict[str, Any]:
         member = None
         if message.guild_id is not None and message.webhook_id is None:
             guild = self.guilds.get(message.guild_id)
@@ -328,6 +354,7 @@ class World:
 
     # ------------------------------------------------------------ request log
     def log_request(self, method: str, path: str, status: int, route: str) -> None:
-        self.request_log.append({"method": method, "path": path, "status": status,
-                                 "route": route, "time": time.time()})
+        self.request_log.append(
+            {"method": method, "path": path, "status": status, "route": route, "time": time.time()}
+        )
         self.changed()

@@ -15,10 +15,12 @@ from tests.fakediscord.pytest_plugin import make_bot, running
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(30)]
 
 
-async def test_bot_connects_and_sees_guild_channels_and_roles(fake_discord: FakeDiscord,
-                                                             bot_identity):
-    guild = await fake_discord.add_guild("coaching", bots=[bot_identity],
-                                         channels=["general", "checkins"])
+async def test_bot_connects_and_sees_guild_channels_and_roles(
+    fake_discord: FakeDiscord, bot_identity
+):
+    guild = await fake_discord.add_guild(
+        "coaching", bots=[bot_identity], channels=["general", "checkins"]
+    )
     coach = await fake_discord.add_role(guild, "coach", permissions=1 << 13)
     identifies = fake_discord.identify_count
     async with running(fake_discord, make_bot(), bot_identity) as bot:
@@ -64,8 +66,7 @@ async def test_wrong_token_is_rejected(fake_discord: FakeDiscord):
             assert resp.headers["Content-Type"] == "application/json"
 
 
-async def test_guild_events_member_leave_and_guild_delete(fake_discord: FakeDiscord,
-                                                         bot_identity):
+async def test_guild_events_member_leave_and_guild_delete(fake_discord: FakeDiscord, bot_identity):
     guild = await fake_discord.add_guild("leaving", bots=[bot_identity])
     user = fake_discord.add_user("mira")
     await fake_discord.add_member(guild, user)
@@ -82,4 +83,3 @@ async def test_guild_events_member_leave_and_guild_delete(fake_discord: FakeDisc
         await fake_discord.member_leave(guild, bot_identity)
         assert (await gone).id == guild.id
         assert bot.get_guild(guild.id) is None
-

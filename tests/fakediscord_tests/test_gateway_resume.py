@@ -54,8 +54,9 @@ async def test_drop_leads_to_resume_not_identify(fake_discord: FakeDiscord, bot_
         assert fake_discord.gateway.connect_paths[-1] == "/gateway-resume/"
 
 
-async def test_invalid_session_makes_the_client_identify_again(fake_discord: FakeDiscord,
-                                                              bot_identity):
+async def test_invalid_session_makes_the_client_identify_again(
+    fake_discord: FakeDiscord, bot_identity
+):
     bot = counting_bot()
 
     async def no_identify_delay(shard_id, *, initial=False):

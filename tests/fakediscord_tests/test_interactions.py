@@ -37,7 +37,8 @@ class Reflection(discord.ui.Modal, title="Weekly reflection"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(
-            f"saved {len(self.went_well.value)}/{len(self.next_step.value)}", ephemeral=True)
+            f"saved {len(self.went_well.value)}/{len(self.next_step.value)}", ephemeral=True
+        )
 
 
 class MoodView(discord.ui.View):
@@ -45,8 +46,10 @@ class MoodView(discord.ui.View):
         super().__init__(timeout=60)
         self.choice: str | None = None
 
-    @discord.ui.select(custom_id="mood", options=[discord.SelectOption(label=m, value=m)
-                                                 for m in ("calm", "tired", "great")])
+    @discord.ui.select(
+        custom_id="mood",
+        options=[discord.SelectOption(label=m, value=m) for m in ("calm", "tired", "great")],
+    )
     async def mood(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         self.choice = select.values[0]
         await interaction.response.edit_message(content=f"mood: {self.choice}", view=None)
@@ -72,8 +75,11 @@ def coaching_bot() -> discord.Client:
         await interaction.response.send_message(f"week {week} for {member.id}")
 
     async def goal_names(interaction: discord.Interaction, current: str):
-        return [app_commands.Choice(name=g, value=g) for g in ("run", "read", "rest")
-                if g.startswith(current)]
+        return [
+            app_commands.Choice(name=g, value=g)
+            for g in ("run", "read", "rest")
+            if g.startswith(current)
+        ]
 
     @bot.tree.command(description="Pick a goal")
     @app_commands.autocomplete(goal=goal_names)
@@ -101,8 +107,9 @@ def coaching_bot() -> discord.Client:
     return bot
 
 
-async def test_slash_commands_synced_once_and_answered_ephemeral(fake_discord: FakeDiscord,
-                                                                bot_identity):
+async def test_slash_commands_synced_once_and_answered_ephemeral(
+    fake_discord: FakeDiscord, bot_identity
+):
     guild = await fake_discord.add_guild("g", bots=[bot_identity])
     user = fake_discord.add_user("ana")
     await fake_discord.add_member(guild, user)
@@ -113,14 +120,16 @@ async def test_slash_commands_synced_once_and_answered_ephemeral(fake_discord: F
         names = {c["name"] for c in fake_discord.commands(bot_identity)}
         assert names == {"checkin", "coach", "goal", "reflect", "slow", "post"}
 
-        handle = await fake_discord.slash(user, "checkin", {"mood": "ok", "energy": 3},
-                                          guild=guild, bot=bot_identity)
+        handle = await fake_discord.slash(
+            user, "checkin", {"mood": "ok", "energy": 3}, guild=guild, bot=bot_identity
+        )
         answer = await handle.response()
         assert answer.type == 4 and answer.content == "ok/3" and answer.ephemeral
         assert handle.original().ephemeral
 
-        handle = await fake_discord.slash(user, "coach plan show", {"week": 2, "member": user},
-                                          guild=guild, bot=bot_identity)
+        handle = await fake_discord.slash(
+            user, "coach plan show", {"week": 2, "member": user}, guild=guild, bot=bot_identity
+        )
         answer = await handle.response()
         assert answer.content == f"week 2 for {user.id}" and not answer.ephemeral
         assert handle.original() in fake_discord.messages_in(fake_discord.text_channels(guild)[0])
@@ -136,8 +145,9 @@ async def test_autocomplete_select_and_button(fake_discord: FakeDiscord, bot_ide
     user = fake_discord.add_user("sam")
     async with running(fake_discord, coaching_bot(), bot_identity) as bot:
         await bot.tree.sync()
-        handle = await fake_discord.autocomplete(user, "goal", {"goal": "r"}, focused="goal",
-                                                 bot=bot_identity)
+        handle = await fake_discord.autocomplete(
+            user, "goal", {"goal": "r"}, focused="goal", bot=bot_identity
+        )
         answer = await handle.response()
         assert answer.type == 8
         assert [c["value"] for c in answer.data["choices"]] == ["run", "read", "rest"]
@@ -156,8 +166,9 @@ async def test_autocomplete_select_and_button(fake_discord: FakeDiscord, bot_ide
             await fake_discord.press(user, message, "skip")
 
 
-async def test_dynamic_item_button_survives_without_a_stored_view(fake_discord: FakeDiscord,
-                                                                 bot_identity):
+async def test_dynamic_item_button_survives_without_a_stored_view(
+    fake_discord: FakeDiscord, bot_identity
+):
     user = fake_discord.add_user("dyn")
     async with running(fake_discord, coaching_bot(), bot_identity) as bot:
         await bot.tree.sync()
@@ -180,7 +191,8 @@ async def test_modal_open_and_submit(fake_discord: FakeDiscord, bot_identity):
         with pytest.raises(ValueError):
             await fake_discord.submit_modal(user, opened, {"next_step": "x"})
         submitted = await fake_discord.submit_modal(
-            user, opened, {"went_well": "ran twice", "next_step": "rest"})
+            user, opened, {"went_well": "ran twice", "next_step": "rest"}
+        )
         answer = await submitted.response()
         assert answer.content == "saved 9/4" and answer.ephemeral
 

@@ -47,8 +47,7 @@ async def test_guild_message_content_needs_the_intent(fake_discord: FakeDiscord,
         await fake_discord.send_channel_message(user, channel, "secret plan")
         without = await seen
     assert without.content == ""
-    bot = make_bot(intents=discord.Intents(guilds=True, guild_messages=True,
-                                           message_content=True))
+    bot = make_bot(intents=discord.Intents(guilds=True, guild_messages=True, message_content=True))
     async with running(fake_discord, bot, bot_identity):
         seen = bot.wait_for("message", timeout=5)
         await fake_discord.send_channel_message(user, channel, "secret plan")
@@ -67,8 +66,7 @@ async def test_closed_dms_raise_forbidden_50007(fake_discord: FakeDiscord, bot_i
     assert fake_discord.messages_to(user, bot_identity) == []
 
 
-async def test_enforce_nonce_returns_the_existing_message(fake_discord: FakeDiscord,
-                                                         bot_identity):
+async def test_enforce_nonce_returns_the_existing_message(fake_discord: FakeDiscord, bot_identity):
     user = fake_discord.add_user("nonce")
     async with running(fake_discord, make_bot(), bot_identity) as bot:
         dm = await (await bot.fetch_user(user.id)).create_dm()
@@ -82,16 +80,16 @@ async def test_enforce_nonce_returns_the_existing_message(fake_discord: FakeDisc
     assert all(m.enforce_nonce for m in sent)
 
 
-async def test_attachments_embeds_and_allowed_mentions_are_recorded(fake_discord: FakeDiscord,
-                                                                   bot_identity):
+async def test_attachments_embeds_and_allowed_mentions_are_recorded(
+    fake_discord: FakeDiscord, bot_identity
+):
     user = fake_discord.add_user("files")
     async with running(fake_discord, make_bot(), bot_identity) as bot:
         dm = await (await bot.fetch_user(user.id)).create_dm()
         sent = await dm.send(
             f"<@{user.id}> your plan",
             embed=discord.Embed(title="Week 1"),
-            file=discord.File(io.BytesIO(b"step 1\nstep 2\n"), "plan.txt",
-                              description="the plan"),
+            file=discord.File(io.BytesIO(b"step 1\nstep 2\n"), "plan.txt", description="the plan"),
             allowed_mentions=discord.AllowedMentions.none(),
         )
         assert sent.attachments[0].filename == "plan.txt"
@@ -104,15 +102,19 @@ async def test_attachments_embeds_and_allowed_mentions_are_recorded(fake_discord
     assert message.mention_ids == []
 
 
-async def test_invalid_bodies_and_permissions_map_to_discord_errors(fake_discord: FakeDiscord,
-                                                                   bot_identity):
+async def test_invalid_bodies_and_permissions_map_to_discord_errors(
+    fake_discord: FakeDiscord, bot_identity
+):
     guild = await fake_discord.add_guild("perms", bots=[bot_identity])
     everyone = guild.roles[guild.id]
     hidden = await fake_discord.add_channel(
-        guild, "staff", overwrites=[fake_discord.overwrite(everyone, deny=VIEW_CHANNEL)])
+        guild, "staff", overwrites=[fake_discord.overwrite(everyone, deny=VIEW_CHANNEL)]
+    )
     readonly = await fake_discord.add_channel(
-        guild, "announcements",
-        overwrites=[fake_discord.overwrite(bot_identity, deny=SEND_MESSAGES)])
+        guild,
+        "announcements",
+        overwrites=[fake_discord.overwrite(bot_identity, deny=SEND_MESSAGES)],
+    )
     general = fake_discord.text_channels(guild)[0]
     async with running(fake_discord, make_bot(), bot_identity) as bot:
         with pytest.raises(discord.HTTPException) as too_long:

@@ -15,8 +15,9 @@ from tests.fakediscord.pytest_plugin import make_bot, running
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(30)]
 
 
-async def test_burst_of_200_messages_hits_the_global_limit(fake_discord: FakeDiscord,
-                                                          bot_identity, caplog):
+async def test_burst_of_200_messages_hits_the_global_limit(
+    fake_discord: FakeDiscord, bot_identity, caplog
+):
     users = [fake_discord.add_user(f"member{i}") for i in range(200)]
     channels = [fake_discord.dm_channel(u, bot_identity) for u in users]
     fake_discord.set_global_limit(50)
@@ -24,7 +25,8 @@ async def test_burst_of_200_messages_hits_the_global_limit(fake_discord: FakeDis
     caplog.set_level(logging.WARNING, logger="discord.http")
     async with running(fake_discord, make_bot(), bot_identity) as bot:
         sent = await asyncio.gather(
-            *(bot.get_partial_messageable(c.id).send("weekly check-in") for c in channels))
+            *(bot.get_partial_messageable(c.id).send("weekly check-in") for c in channels)
+        )
     assert len({m.id for m in sent}) == 200
     assert all(len(fake_discord.messages_to(u, bot_identity)) == 1 for u in users)
     assert fake_discord.count_429 > before
@@ -34,8 +36,9 @@ async def test_burst_of_200_messages_hits_the_global_limit(fake_discord: FakeDis
     assert any(r["status"] == 429 for r in posts)
 
 
-async def test_injected_429_and_5xx_are_retried_by_discord_py(fake_discord: FakeDiscord,
-                                                             bot_identity):
+async def test_injected_429_and_5xx_are_retried_by_discord_py(
+    fake_discord: FakeDiscord, bot_identity
+):
     user = fake_discord.add_user("flaky")
     dm = fake_discord.dm_channel(user, bot_identity)
     async with running(fake_discord, make_bot(), bot_identity) as bot:
@@ -48,15 +51,18 @@ async def test_injected_429_and_5xx_are_retried_by_discord_py(fake_discord: Fake
         fake_discord.inject_failure("GET", "/users/{user_id}", status=503)
         with pytest.raises(discord.DiscordServerError):
             await bot.fetch_user(user.id)
-        assert [r["status"] for r in fake_discord.requests("GET", "/users/{user_id}")][-1:] == [
-            503]
+        assert [r["status"] for r in fake_discord.requests("GET", "/users/{user_id}")][-1:] == [503]
         assert (await bot.fetch_user(user.id)).id == user.id
-    statuses = [r["status"] for r in fake_discord.requests("POST",
-                                                           "/channels/{channel_id}/messages")
-                if r["path"] == f"/channels/{dm.id}/messages"]
+    statuses = [
+        r["status"]
+        for r in fake_discord.requests("POST", "/channels/{channel_id}/messages")
+        if r["path"] == f"/channels/{dm.id}/messages"
+    ]
     assert statuses == [429, 429, 200, 502, 200]
     assert [m.content for m in fake_discord.messages_to(user, bot_identity)] == [
-        "after two 429s", "after a 502"]
+        "after two 429s",
+        "after a 502",
+    ]
 
 
 async def test_rest_headers_errors_and_429_shape(fake_discord: FakeDiscord, bot_identity):
@@ -64,8 +70,17 @@ async def test_rest_headers_errors_and_429_shape(fake_discord: FakeDiscord, bot_
     dm = fake_discord.dm_channel(user, bot_identity)
     auth = {"Authorization": f"Bot {bot_identity.token}"}
     url = f"{fake_discord.api_base}/channels/{dm.id}/messages"
-    six = {"content": "x", "components": [{"type": 1, "components": [
-        {"type": 2, "style": 1, "label": str(i), "custom_id": f"c{i}"} for i in range(6)]}]}
+    six = {
+        "content": "x",
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {"type": 2, "style": 1, "label": str(i), "custom_id": f"c{i}"} for i in range(6)
+                ],
+            }
+        ],
+    }
     async with aiohttp.ClientSession(headers=auth) as session:
         async with session.post(url, json={"content": "hi"}) as resp:
             assert resp.status == 200
