@@ -107,3 +107,11 @@ def test_the_bundled_conversations_are_clean() -> None:
         pytest.skip("no bundled conversations yet")
     status, out, _ = validate([str(bundled)], bundled)
     assert status == 0, out
+
+
+def test_the_guides_first_example_is_a_valid_conversation(tmp_path: Path) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "conversations.md").read_text()
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "energy_audit.yaml").write_text(example)
+    status, out, _ = validate([str(tmp_path)], tmp_path)
+    assert (status, out) == (0, "1 conversation, no errors\n")
