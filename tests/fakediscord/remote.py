@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,9 @@ def _ref(obj: Any) -> str | None:
             return str(obj["application_id"])
         return str(obj["id"])
     return str(obj)
+
+
+REPO_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class RemoteError(RuntimeError):
@@ -333,6 +337,8 @@ async def start_fake_process(
     *extra_args: str, python: str | None = None, cwd: str | None = None
 ) -> tuple[asyncio.subprocess.Process, int]:
     """Start ``python -m tests.fakediscord --port 0 --print-port``; return (process, port)."""
+    if cwd is None:
+        cwd = REPO_ROOT
     proc = await asyncio.create_subprocess_exec(
         python or sys.executable,
         "-m",
