@@ -18,6 +18,27 @@ Pointing discord.py at the fake (``point_discord_at(fake.url)`` does all of it):
   the client back to ``DEFAULT_GATEWAY``.
 * ``discord.asset.Asset.BASE`` (optional) keeps CDN/avatar URLs on loopback.
 
+discord.py 2.7.1 behaviour worth knowing (the fake reproduces what it relies on):
+
+* JSON is only parsed when ``Content-Type`` is exactly ``application/json``; anything
+  else (even with ``; charset=utf-8``) reaches the bot as a string.
+* A 429 without a ``Via`` header is treated as a Cloudflare ban and raised at once.
+  With it, discord.py sleeps ``retry_after`` from the body; a ``"global": true`` 429
+  only holds back requests that have not started yet. Each request is tried at most
+  5 times, so a very large concurrent burst can still end in ``HTTPException(429)``.
+* 500/502/504/524 are retried after 1 s, 3 s, ...; 503 and other 5xx raise at once.
+* Interaction callbacks are sent with ``?with_response=1`` and the body is parsed as
+  ``{"interaction": {..., "response_message_id", "response_message_loading",
+  "response_message_ephemeral"}, "resource": {"type", "message"}}``; a View sent in
+  the reply is stored under ``response_message_id``.
+* Follow-ups and ``@original`` edits go to ``/webhooks/{application_id}/{token}``
+  without a bot token. After ``defer(thinking=True)`` the first follow-up *replaces*
+  the loading message (it becomes ``@original``); later ones are new messages.
+* A non-initial IDENTIFY (after INVALID_SESSION) waits 5 s in
+  ``Client.before_identify_hook``; RESUME does not.
+* With ``guild_ready_timeout=0`` ``on_ready`` may fire before every GUILD_CREATE has
+  been handled; :func:`tests.fakediscord.pytest_plugin.running` waits for them.
+
 Quick use::
 
     fake = await FakeDiscord().start()

@@ -103,6 +103,14 @@ def coaching_bot() -> discord.Client:
         await interaction.channel.send("your goal", view=view)
         await interaction.response.send_message("posted", ephemeral=True)
 
+    @bot.tree.command(description="Draft then edit")
+    async def draft(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("draft")
+        await interaction.edit_original_response(content="final")
+        original = await interaction.original_response()
+        extra = await interaction.followup.send(f"original says {original.content}", wait=True)
+        await extra.delete()
+
     bot.tree.add_command(coach)
     return bot
 
@@ -118,7 +126,7 @@ async def test_slash_commands_synced_once_and_answered_ephemeral(
         puts = fake_discord.requests("PUT", PUT_GLOBAL)
         assert len(puts) == 1 and puts[0]["status"] == 200
         names = {c["name"] for c in fake_discord.commands(bot_identity)}
-        assert names == {"checkin", "coach", "goal", "reflect", "slow", "post"}
+        assert names == {"checkin", "coach", "goal", "reflect", "slow", "post", "draft"}
 
         handle = await fake_discord.slash(
             user, "checkin", {"mood": "ok", "energy": 3}, guild=guild, bot=bot_identity
@@ -236,3 +244,18 @@ async def test_late_second_and_unknown_callbacks(fake_discord: FakeDiscord, bot_
             assert resp.status == 400 and (await resp.json())["code"] == 40060
         async with session.post(url.replace(handle.token, "nope"), json={"type": 6}) as resp:
             assert resp.status == 404 and (await resp.json())["code"] == 10062
+
+
+async def test_edit_fetch_and_delete_through_the_interaction_webhook(
+    fake_discord: FakeDiscord, bot_identity
+):
+    user = fake_discord.add_user("ed")
+    async with running(fake_discord, coaching_bot(), bot_identity) as bot:
+        await bot.tree.sync()
+        handle = await fake_discord.slash(user, "draft", bot=bot_identity)
+        await fake_discord.wait_for(lambda: handle.followups and handle.followups[0].deleted)
+    assert handle.original().content == "final"
+    assert handle.original().edited_timestamp is not None
+    assert handle.followups[0].content == "original says final"
+    routes = {r["route"] for r in fake_discord.requests()}
+    assert "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}" in routes
