@@ -151,6 +151,9 @@ class CommandRegistry:
     def _bind(self, command: Command, words: list[str]) -> tuple[Command, dict[str, Any]] | CommandError:
         args: dict[str, Any] = {}
         params = list(command.params)
+        named = self._bind_named(command, words)
+        if named is not None:
+            return named
         for i, param in enumerate(params):
             if not words:
                 if param.required:
@@ -168,6 +171,39 @@ class CommandRegistry:
             args[param.name] = value
         if words:
             return CommandError(f"{command.name} got more than it needs. Usage: {command.usage()}")
+        return command, args
+
+
+    def _bind_named(self, command: Command, words: list[str]
+                    ) -> tuple[Command, dict[str, Any]] | CommandError | None:
+        """`/settings country GB timezone Europe/Paris` or `country=GB`: named parameters.
+
+        Used only when the first word names a parameter of a command with several of them.
+        """
+        names = {p.name: p for p in command.params}
+        if len(names) < 2 or not words or words[0].split("=", 1)[0].lower() not in names:
+            return None
+        args: dict[str, Any] = {}
+        queue = list(words)
+        while queue:
+            word = queue.pop(0)
+            key, _, value = word.partition("=")
+            param = names.get(key.lower())
+            if param is None:
+                return CommandError(f"{command.name} has no setting called {key!r}. "
+                                    f"Usage: {command.usage()}")
+            if not value:
+                if not queue:
+                    return CommandError(f"{key} needs a value. Usage: {command.usage()}")
+                value = queue.pop(0)
+            converted = convert(param, value)
+            if isinstance(converted, CommandError):
+                return CommandError(f"{converted.message} Usage: {command.usage()}")
+            args[param.name] = converted
+        for param in command.params:
+            if param.required and param.name not in args:
+                return CommandError(f"{command.name} needs {param.name}. "
+                                    f"Usage: {command.usage()}")
         return command, args
 
 

@@ -35,6 +35,8 @@ class CommandCall:
 
     path: tuple[str, ...]
     args: dict[str, object] = field(default_factory=dict)
+    form: dict[str, str] | None = None  # filled in a modal; None: not asked yet
+    confirmed: bool = False  # the member pressed the confirm button
 
 
 @dataclass(frozen=True, slots=True)

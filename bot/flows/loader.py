@@ -395,7 +395,7 @@ class _Checker:
         if "optional" in optional:
             values["optional"] = self.boolean((*path, "optional"), False)
         if "profile" in raw and "profile" in optional:
-            self.profile(path, kind)
+            values["profile"] = self.profile(path, kind)
         if kind == "choice" and "options" in raw:
             values["options"] = self.options(path, uses)
         if kind in NUMERIC_TYPES:
@@ -420,14 +420,14 @@ class _Checker:
             min=values.get("min"), max=values.get("max"), options=values.get("options", ()),
             of=values.get("of"), retry_prompt=values.get("retry_prompt"),
             conversation=values.get("conversation"), goal=values.get("goal", {}),
-            line=self.doc.mark(path).line)
+            profile=values.get("profile"), line=self.doc.mark(path).line)
         info.saves = info.step.variable
         return info
 
-    def profile(self, path: tuple[Any, ...], kind: str) -> None:
+    def profile(self, path: tuple[Any, ...], kind: str) -> str | None:
         value = self.string((*path, "profile"), "a profile field")
         if value is None:
-            return
+            return None
         if value not in PROFILE_FIELDS:
             self.error((*path, "profile"), f"unknown profile field {value!r}",
                        did_you_mean(value, PROFILE_FIELDS) or
@@ -435,6 +435,7 @@ class _Checker:
         elif kind not in PROFILE_FIELDS[value]:
             self.error((*path, "profile"), f"profile {value!r} cannot be saved from a {kind} "
                                            f"step", f"use a {join_words(PROFILE_FIELDS[value])} step")
+        return value
 
     def options(self, path: tuple[Any, ...], uses: list[_Use]) -> tuple[Option, ...]:
         opath = (*path, "options")

@@ -118,6 +118,7 @@ class Step:
     retry_prompt: Text | None = None  # reflect: asked when the member says it does not fit
     conversation: str | None = None  # call: the conversation to run and come back from
     goal: Mapping[str, str] = field(default_factory=dict)  # goal: field -> template
+    profile: str | None = None  # also save the answer to the member's profile (timezone, ...)
     line: int = 0
 
     @property

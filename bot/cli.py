@@ -1,0 +1,128 @@
+"""`coachbot`: run the bot, chat in the terminal, validate conversations, try the crisis check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coachbot",
+        description="A coaching bot for online communities. Coaching, not therapy.")
+    parser.add_argument("--config", metavar="PATH",
+                        help="a YAML config file (default: $COACHBOT_CONFIG, else defaults)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="connect to Discord with $COACHBOT_DISCORD_TOKEN; "
+                                     "without a token, chat in the terminal")
+    run.add_argument("--db", metavar="PATH", help="the SQLite file")
+
+    chat = sub.add_parser("chat", help="talk to the coach in the terminal")
+    chat.add_argument("--conversations", metavar="DIR", help="the conversations directory")
+    chat.add_argument("--db", metavar="PATH", help="the SQLite file")
+    chat.add_argument("--user", metavar="NAME", help="who you are (default: your login name)")
+    chat.add_argument("--flow", metavar="ID", help="start this conversation at once (preview)")
+    chat.add_argument("--seed", type=int, default=None,
+                      help="pick prompt variants reproducibly (also $COACHBOT_SEED)")
+
+    validate = sub.add_parser("validate", help="check conversation files; lists every error "
+                                               "as path:line:col")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="files or directories (default: the conversations directory)")
+
+    sub.add_parser("check-crisis", help="read one message per line on stdin and print one "
+                                        "JSON verdict per line")
+    return parser
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        config = load_config(args.config, db_override=getattr(args, "db", None))
+    except ConfigError as exc:
+        print(f"coachbot: the configuration has errors:\n{exc}", file=sys.stderr)
+        return 2
+    if args.command == "validate":
+        from bot.flows.validate import run as validate
+        return validate(args.paths, config.conversations_path, sys.stdout, sys.stderr)
+    if args.command == "check-crisis":
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+        from bot.safety.checkcli import run as check
+        from bot.safety.detector import CrisisDetector
+        try:
+            detector = CrisisDetector.load([Path(p) for p in config.safety.lexicon_paths])
+        except Exception as exc:
+            problems = getattr(exc, "problems", [exc])
+            print("coachbot: the crisis word lists have errors:", file=sys.stderr)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return 2
+        return check(sys.stdin, sys.stdout, detector)
+    if args.command == "chat" or (args.command == "run" and not config.discord_token):
+        if args.command == "chat" and args.conversations:
+            config = replace(config, conversations_dir=args.conversations)
+        # In the terminal, routine logs would mix with the conversation.
+        explicit = os.environ.get("COACHBOT_LOG_LEVEL") or (config.source and
+                                                            config.log_level != "INFO")
+        _setup_logging(config.log_level if explicit else "WARNING")
+        if args.command == "run":
+            print("No Discord token is set (COACHBOT_DISCORD_TOKEN), so here is the coach in "
+                  "your terminal. Type /help for commands; press Ctrl-D to pause and leave.",
+                  file=sys.stderr)
+        seed = getattr(args, "seed", None)
+        if seed is None and os.environ.get("COACHBOT_SEED", "").strip().isdigit():
+            seed = int(os.environ["COACHBOT_SEED"])
+        user = getattr(args, "user", None) or _login_name()
+        return asyncio.run(_chat(config, user, getattr(args, "flow", None), seed))
+    _setup_logging(config.log_level)
+    from bot.transports.discord.runner import run_discord
+    return run_discord(config)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "you"
+
+
+async def _chat(config: Config, user: str, flow_id: str | None, seed: int | None) -> int:
+    from bot.app import Coach, StartupError
+    from bot.transports.terminal import TerminalChat
+    try:
+        coach = await Coach.open(config, seed=seed)
+    except StartupError as exc:
+        print(f"coachbot: {exc}", file=sys.stderr)
+        return 2
+    try:
+        for problem in coach.load_problems:
+            print(f"coachbot: skipped a conversation with errors: {problem}", file=sys.stderr)
+        return await TerminalChat(coach, user).run(flow_id)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        await coach.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,17 @@
+"""Every feature of the coach registers its commands and its data rights here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import coaching
+
+if TYPE_CHECKING:
+    from bot.app import Coach
+
+FEATURES = (coaching.register,)
+
+
+def register_all(coach: Coach) -> None:
+    for register in FEATURES:
+        register(coach)

@@ -1,0 +1,1 @@
+"""Goals with if-then plans, check-ins and reviews."""

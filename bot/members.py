@@ -1,0 +1,109 @@
+"""Members: who the coach is talking to, and the few settings they chose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from bot.clock import iso, parse_iso
+from bot.messages import Speaker
+from bot.storage import Database
+
+SETTABLE = frozenset({"display_name", "locale", "language", "country", "timezone", "onboarded",
+                      "alert_consent", "dm_channel_id", "unreachable_since", "crisis_paused_at",
+                      "crisis_pause_until", "last_seen_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    platform: str
+    external_id: str
+    display_name: str
+    locale: str | None
+    language: str | None
+    country: str | None
+    timezone: str | None
+    onboarded: bool
+    alert_consent: bool
+    dm_channel_id: str | None
+    unreachable_since: str | None
+    crisis_paused_at: str | None
+    crisis_pause_until: str | None
+    created_at: str
+    last_seen_at: str
+
+    @property
+    def preferred_language(self) -> str | None:
+        """The language they chose, else the platform's hint."""
+        return self.language or self.locale
+
+    @property
+    def in_crisis_pause(self) -> bool:
+        """Coaching stays paused until the member explicitly asks to continue."""
+        return self.crisis_paused_at is not None
+
+    def reminders_paused(self, now: datetime) -> bool:
+        """No nudges or group reminders while paused by the crisis check (the later of the
+        pause window and the member asking to continue)."""
+        if self.crisis_paused_at is not None:
+            return True
+        return self.crisis_pause_until is not None and now < parse_iso(self.crisis_pause_until)
+
+
+_COLUMNS = [f.name for f in fields(Member)]
+
+
+def _member(row: Any) -> Member:
+    values = {name: row[name] for name in _COLUMNS}
+    values["onboarded"] = bool(values["onboarded"])
+    values["alert_consent"] = bool(values["alert_consent"])
+    return Member(**values)
+
+
+class Members:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def ensure(self, speaker: Speaker, now: datetime) -> Member:
+        """The member behind a platform user, created on first contact.
+
+        Writing to the bot again clears an "unreachable" mark (their DMs work again).
+        """
+        stamp = iso(now)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO members (platform, external_id, display_name, locale,"
+                " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (platform, external_id) DO UPDATE SET"
+                " display_name = excluded.display_name,"
+                " locale = COALESCE(excluded.locale, members.locale),"
+                " last_seen_at = excluded.last_seen_at",
+                (speaker.platform, speaker.user_id, speaker.display_name[:100], speaker.locale,
+                 stamp, stamp))
+        member = await self.find(speaker.platform, speaker.user_id)
+        assert member is not None
+        return member
+
+    async def find(self, platform: str, external_id: str) -> Member | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM members WHERE platform = ? AND external_id = ?",
+            (platform, external_id))
+        return _member(row) if row else None
+
+    async def get(self, member_id: int) -> Member | None:
+        row = await self.db.fetchone("SELECT * FROM members WHERE id = ?", (member_id,))
+        return _member(row) if row else None
+
+    async def update(self, member_id: int, **values: Any) -> Member:
+        unknown = set(values) - SETTABLE
+        if unknown:
+            raise ValueError(f"not member settings: {sorted(unknown)}")
+        if values:
+            assignments = ", ".join(f"{name} = ?" for name in values)  # names checked above
+            await self.db.execute(f"UPDATE members SET {assignments} WHERE id = ?",  # noqa: S608
+                                  (*values.values(), member_id))
+        member = await self.get(member_id)
+        assert member is not None
+        return member

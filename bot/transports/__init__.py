@@ -1,0 +1,1 @@
+"""Transports: the only code that knows which platform a member is on."""
