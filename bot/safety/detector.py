@@ -1,0 +1,255 @@
+"""Recognising crisis language in a message, offline and in a few microseconds.
+
+The detector reads a message once into tokens (`normalize.py`), looks each token up in an
+index of the lexicon's phrases by their first word, and only when a phrase matches does it
+look at the context: a negation just before it, an exception it overlaps (a film title, "die
+of embarrassment"), a context that gives the words another sense (a game, prevention work,
+a recovered past), and markers that make it urgent (a time, a means, a goodbye).
+
+`check()` is what callers use: it never raises and, if anything goes wrong inside, answers
+`concern` with the category `unknown`, so a bug can only make the bot more careful.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from bot.safety.lexicon import (
+    Lexicon,
+    LexiconError,
+    bundled_paths,
+    expand_paths,
+    load_lexicon,
+    validate_lexicon,
+)
+from bot.safety.normalize import BOUNDARIES, SENTENCE
+from bot.safety.patterns import Variant, match
+
+log = logging.getLogger(__name__)
+
+
+class Level(StrEnum):
+    NONE = "none"
+    WATCH = "watch"
+    CONCERN = "concern"
+    URGENT = "urgent"
+
+
+_RANK = {Level.NONE: 0, Level.WATCH: 1, Level.CONCERN: 2, Level.URGENT: 3}
+_LEVEL_RANK = {"watch": 1, "concern": 2, "urgent": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    level: Level
+    category: str | None  # None exactly when level is NONE
+
+    @property
+    def crisis(self) -> bool:
+        return self.level is Level.CONCERN or self.level is Level.URGENT
+
+    def as_dict(self) -> dict[str, object]:
+        return {"crisis": self.crisis, "level": str(self.level), "category": self.category}
+
+
+NO_CRISIS = Assessment(Level.NONE, None)
+FAIL_CLOSED = Assessment(Level.CONCERN, "unknown")
+
+# When two findings have the same level, the first of these names the message.
+_PRIORITY = {c: i for i, c in enumerate((
+    "overdose_or_medical", "abuse_or_danger", "plan_or_means", "goodbye", "suicidal_ideation",
+    "self_harm", "harm_to_others", "hopelessness", "third_party", "distress",
+))}
+# What a past, recovered experience silences: the member's own risk, not someone else's.
+_SELF = frozenset(("suicidal_ideation", "plan_or_means", "goodbye", "self_harm",
+                   "overdose_or_medical", "hopelessness"))
+# Ideation plus a time, a means or a goodbye becomes that urgent category.
+_ESCALATE_INTO = frozenset(("suicidal_ideation", "hopelessness"))
+# These keep their category and become urgent.
+_ESCALATE_LEVEL = frozenset(("third_party", "harm_to_others"))
+_NEGATION_WINDOW = 3
+_CACHE_LIMIT = 100_000
+
+Hit = tuple[int, int, int]  # entry index, start token, end token (exclusive)
+
+
+class CrisisDetector:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._lex = lexicon
+        self._tokens = lexicon.normalizer.tokens
+        self._entries = lexicon.entries
+        self._stops = lexicon.gap_stops
+        self._main_cache: dict[str, tuple[tuple[int, Variant], ...]] = {}
+        self._aux_cache: dict[str, tuple[tuple[int, Variant], ...]] = {}
+
+    @classmethod
+    def load(cls, extra_paths: Sequence[Path] = ()) -> CrisisDetector:
+        """The bundled lexicon plus moderator files (or folders of them)."""
+        lexicon, problems = load_lexicon([*bundled_paths(), *expand_paths(extra_paths)])
+        if lexicon is None:
+            raise LexiconError(problems)
+        return cls(lexicon)
+
+    def check(self, text: str) -> Assessment:
+        """Like `assess`, but never raises: any failure counts as a crisis (concern)."""
+        try:
+            return self.assess(text)
+        except Exception as exc:  # noqa: BLE001 - failing closed is the point
+            log.error("crisis check failed with %s; treating the message as concern",
+                      type(exc).__name__)
+            return FAIL_CLOSED
+
+    def tokens(self, text: str) -> list[str]:
+        """The normalised tokens of a message (what the phrases are matched against)."""
+        return self._tokens(text)
+
+    def assess(self, text: str) -> Assessment:
+        toks = self._tokens(text)
+        hits = self._scan(toks, self._main_cache, self._lex.main, self._lex.main_prefix)
+        if not hits:
+            return NO_CRISIS
+        return self._decide(toks, hits)
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def _scan(self, toks: list[str], cache: dict[str, tuple[tuple[int, Variant], ...]],
+              index: dict[str, list[tuple[int, Variant]]],
+              prefix: dict[str, list[tuple[int, Variant]]]) -> list[Hit]:
+        hits: list[Hit] = []
+        stops = self._stops
+        for i, t in enumerate(toks):
+            cands = cache.get(t)
+            if cands is None:
+                cands = _candidates(t, index, prefix)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[t] = cands
+            if cands:
+                for idx, variant in cands:
+                    end = match(variant, 1, toks, i + 1, stops)
+                    if end >= 0:
+                        hits.append((idx, i, end))
+        return hits
+
+    def _negated(self, toks: list[str], start: int) -> bool:
+        lex = self._lex
+        j = start - 1
+        steps = 0
+        while j >= 0 and steps < _NEGATION_WINDOW:
+            t = toks[j]
+            if t in BOUNDARIES or t in lex.scope_breakers:
+                return False
+            if t in lex.negators and (j + 1 >= len(toks)
+                                      or toks[j + 1] not in lex.negation_breakers):
+                return True
+            j -= 1
+            steps += 1
+        return False
+
+    # -- deciding ---------------------------------------------------------------------------
+
+    def _decide(self, toks: list[str], hits: list[Hit]) -> Assessment:
+        lex = self._lex
+        entries = self._entries
+        aux = self._scan(toks, self._aux_cache, lex.aux, lex.aux_prefix)
+        exceptions: list[tuple[int, int]] = []
+        contexts: dict[str, list[int]] = {}
+        escalations: list[str] = []
+        for idx, s, e in aux:
+            entry = entries[idx]
+            if entry.kind == "exception":
+                exceptions.append((s, e))
+            elif self._negated(toks, s):
+                continue
+            elif entry.kind == "context":
+                contexts.setdefault(entry.name, []).append(s)
+            else:
+                escalations.append(entry.name)
+
+        found: list[tuple[int, str]] = []  # (rank, category)
+        others = [(s, e) for idx, s, e in hits if entries[idx].name == "third_party"]
+        for idx, s, e in hits:
+            entry = entries[idx]
+            if self._negated(toks, s):
+                continue
+            if any(xs < e and s < xe for xs, xe in exceptions):
+                continue
+            if entry.unless and self._in_scope(toks, s, contexts, entry.unless, "sentence"):
+                continue
+            if entry.kind == "crisis" and self._suppressed(toks, s, entry.name, entry.level,
+                                                           contexts):
+                continue
+            if (entry.name in _SELF and others
+                    and any(os_ < e and s < oe for os_, oe in others)):
+                continue  # "my friend wants to kill himself": about someone else
+            found.append((_LEVEL_RANK[entry.level], entry.name))
+        if not found:
+            return NO_CRISIS
+
+        if "recovery" in contexts and "past" in contexts and "relapse" not in contexts:
+            found = [f for f in found if f[1] not in _SELF]
+            if not found:
+                return Assessment(Level.WATCH, "distress")
+
+        if escalations:
+            into = min(escalations, key=_priority)
+            found = [_escalate(rank, cat, into) for rank, cat in found]
+
+        rank, category = max(found, key=lambda f: (f[0], -_priority(f[1])))
+        level = (Level.WATCH, Level.CONCERN, Level.URGENT)[rank - 1]
+        return Assessment(level, category)
+
+    def _suppressed(self, toks: list[str], start: int, category: str, level: str,
+                    contexts: dict[str, list[int]]) -> bool:
+        for name, ctx in self._lex.contexts.items():
+            if (category in ctx.suppress and name in contexts
+                    and _LEVEL_RANK[level] <= _LEVEL_RANK[ctx.up_to]
+                    and self._in_scope(toks, start, contexts, (name,), ctx.scope)):
+                return True
+        return False
+
+    def _in_scope(self, toks: list[str], start: int, contexts: dict[str, list[int]],
+                  names: Sequence[str] | frozenset[str], scope: str) -> bool:
+        positions = [p for n in names for p in contexts.get(n, ())]
+        if not positions:
+            return False
+        if scope == "message":
+            return True
+        lo = start
+        while lo > 0 and toks[lo - 1] != SENTENCE:
+            lo -= 1
+        hi = start
+        while hi < len(toks) and toks[hi] != SENTENCE:
+            hi += 1
+        return any(lo <= p < hi for p in positions)
+
+
+def _candidates(token: str, index: dict[str, list[tuple[int, Variant]]],
+                prefix: dict[str, list[tuple[int, Variant]]]) -> tuple[tuple[int, Variant], ...]:
+    out = list(index.get(token, ()))
+    if len(token) >= 3:
+        for idx, variant in prefix.get(token[:3], ()):
+            first = variant[0]
+            if token.startswith(first[2]) and token not in first[1]:
+                out.append((idx, variant))
+    return tuple(out)
+
+
+def _priority(category: str) -> int:
+    return _PRIORITY.get(category, len(_PRIORITY))
+
+
+def _escalate(rank: int, category: str, into: str) -> tuple[int, str]:
+    if rank == 2 and category in _ESCALATE_INTO:
+        return 3, into
+    if rank == 2 and category in _ESCALATE_LEVEL:
+        return 3, category
+    return rank, category
+
+
+__all__ = ["FAIL_CLOSED", "Assessment", "CrisisDetector", "Level", "LexiconError",
+           "validate_lexicon"]

@@ -1,0 +1,207 @@
+"""Turning a message, as people type it in DMs, into a list of plain tokens.
+
+Everything here runs once per message, so it is written for speed: a few `str.translate`
+and regex passes over the whole text, then one dictionary lookup per word.
+
+The steps, in order:
+
+1. emoji that carry meaning become words (pill -> "pills"); other symbols are kept as is;
+   curly apostrophes and dashes become plain ones;
+2. NFKC (full-width and styled letters become plain letters), casefold, accents dropped
+   ("morirme" and "mórirme", "não" and "nao" are the same);
+3. English contractions are written out ("don't" -> "do not", "I'm" -> "i am");
+4. letters typed with spaces or dots between them are joined ("k i l l" -> "kill") and split
+   again into known words when they ran together ("killmyself" -> "kill myself");
+5. runs of the same letter collapse to one ("sooooo" -> "so", and "kill" -> "kil": the
+   lexicon goes through the same step, so both sides agree);
+6. leetspeak inside words is undone ("k1ll" -> "kill", "$uicide" -> "suicide");
+7. each word is looked up once in the rewrite table built from the lexicon: spelling fixes,
+   short forms ("kms" stays, "wanna" -> "want to", "rn" -> "right now") and fillers that
+   are dropped ("literally", "honestly").
+
+Sentence ends become the token "." and clause breaks (commas, colons, dashes between words)
+become ",". Phrases never match across either.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+SENTENCE = "."
+CLAUSE = ","
+BOUNDARIES = frozenset((SENTENCE, CLAUSE))
+
+_CONTRACTIONS = re.compile(r"n't\b|'(?:m|re|ve|ll|d|s)\b")
+_CONTRACTION_WORDS = {
+    "n't": " not", "'m": " am", "'re": " are", "'ve": " have", "'ll": " will", "'d": " would",
+    "'s": " is",
+}
+# "k i l l", "k.i.l.l", "k-i-l-l": three or more single letters or digits, one separator each.
+_SPACED = re.compile(r"(?<![^\W_])[^\W_](?:[ .\-*][^\W_]){2,}(?![^\W_])")
+_SPACED_SEP = re.compile(r"[ .\-*]")
+_REPEATS = re.compile(r"([^\W\d_])\1+")
+_BANG_IN_WORD = re.compile(r"(?<=[^\W\d_])!(?=[^\W\d_])")
+_TOKEN = re.compile(r"[\w$@]+|[.!?;\n]|[,:()\"/]")
+_NUMBER_WITH_UNIT = re.compile(r"\d+(?:am|pm|st|nd|rd|th|mg|ml|k|h|x|s)?")
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s",
+                       "@": "a"})
+
+_BASE_TABLE: dict[int, str | None] = {
+    ord("\u2019"): "'", ord("\u2018"): "'", ord("`"): "'", ord("\u00b4"): "'",
+    ord("\u02bc"): "'", ord("\u201c"): '"', ord("\u201d"): '"',
+    ord("\u2013"): ",", ord("\u2014"): ",", ord("\u2026"): ".",
+    ord("_"): " ", ord("\t"): " ", ord("\r"): "\n",
+    0xFE0F: None, 0xFE0E: None, 0x200D: " ", 0x200B: None, 0x00AD: None,
+}
+
+_COMBINING = {cp: None for cp in range(0x300, 0x370)}
+
+
+def emoji_key(text: str) -> str | None:
+    """The one character an emoji entry stands for (variation selectors ignored)."""
+    chars = [c for c in text if ord(c) not in (0xFE0F, 0xFE0E, 0x200D)]
+    return chars[0] if len(chars) == 1 else None
+
+
+class Normalizer:
+    """Built once from the lexicon's rewrite table, emoji words and known vocabulary."""
+
+    __slots__ = ("_table", "_rewrite", "_vocab", "_max_word")
+
+    def __init__(self, rewrite: Mapping[str, tuple[str, ...]], emoji: Mapping[str, str],
+                 vocab: Iterable[str] = ()) -> None:
+        table = dict(_BASE_TABLE)
+        for symbol, word in emoji.items():
+            key = emoji_key(symbol)
+            if key is not None:
+                table[ord(key)] = f" {word} "
+        self._table = table
+        self._rewrite = dict(rewrite)
+        self._vocab = frozenset(vocab)
+        self._max_word = max((len(w) for w in self._vocab), default=1)
+
+    def with_vocab(self, vocab: Iterable[str]) -> Normalizer:
+        clone = Normalizer({}, {})
+        clone._table = self._table
+        clone._rewrite = self._rewrite
+        clone._vocab = frozenset(vocab)
+        clone._max_word = max((len(w) for w in clone._vocab), default=1)
+        return clone
+
+    def prepare(self, text: str) -> str:
+        """Steps 1 to 5 on the whole text."""
+        s = text.translate(self._table)
+        if not s.isascii():
+            s = unicodedata.normalize("NFKC", s).casefold()
+            s = unicodedata.normalize("NFD", s).translate(_COMBINING)
+        else:
+            s = s.lower()
+        if "'" in s:
+            s = _CONTRACTIONS.sub(_contraction, s).replace("'", " ")
+        if "!" in s:
+            s = _BANG_IN_WORD.sub("i", s)
+        return s
+
+    def tokens(self, text: str) -> list[str]:
+        s = self.prepare(text)
+        joined: set[str] | None = None
+        if _SPACED.search(s):
+            joined = set()
+            s = _SPACED.sub(lambda m: _join(m, joined), s)
+        s = _REPEATS.sub(r"\1", s)
+        rewrite = self._rewrite
+        out: list[str] = []
+        append = out.append
+        for raw in _TOKEN.findall(s):
+            c = raw[0]
+            if c in ".!?;\n":
+                if out and out[-1] is CLAUSE:
+                    out[-1] = SENTENCE
+                elif out and out[-1] is not SENTENCE:
+                    append(SENTENCE)
+                continue
+            if c in ',:()"/':
+                if out and out[-1] is not SENTENCE and out[-1] is not CLAUSE:
+                    append(CLAUSE)
+                continue
+            tok = raw
+            if not tok.isalpha():
+                tok = _unleet(tok)
+                if not tok:
+                    continue
+            if joined and tok in joined and tok not in self._vocab:
+                parts = self.segment(tok)
+                if parts:
+                    for part in parts:
+                        mapped = rewrite.get(part)
+                        if mapped is None:
+                            append(part)
+                        else:
+                            out.extend(mapped)
+                    continue
+            mapped = rewrite.get(tok)
+            if mapped is None:
+                append(tok)
+            else:
+                out.extend(mapped)
+        return out
+
+    def words(self, text: str) -> list[str]:
+        """Tokens without boundaries: how a phrase from the lexicon is read."""
+        return [t for t in self.tokens(text) if t not in BOUNDARIES]
+
+    def segment(self, word: str) -> list[str] | None:
+        """Split letters that ran together into known words, fewest words first."""
+        n = len(word)
+        if n > 60 or not self._vocab:
+            return None
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        vocab = self._vocab
+        longest = self._max_word
+        for end in range(1, n + 1):
+            for start in range(max(0, end - longest), end):
+                prev = best[start]
+                if prev is None:
+                    continue
+                piece = word[start:end]
+                if piece in vocab and (best[end] is None or len(prev) + 1 < len(best[end])):
+                    best[end] = [*prev, piece]
+        return best[n]
+
+
+def _contraction(m: re.Match[str]) -> str:
+    return _CONTRACTION_WORDS[m.group(0)]
+
+
+def _join(m: re.Match[str], joined: set[str]) -> str:
+    word = _SPACED_SEP.sub("", m.group(0))
+    word = _REPEATS.sub(r"\1", word)
+    if word.isdigit():
+        return m.group(0)
+    word = _unleet(word)
+    joined.add(word)
+    return f" {word} "
+
+
+def _unleet(tok: str) -> str:
+    """Undo leetspeak in a word that mixes letters with digits or $ and @."""
+    if tok.isdigit() or _NUMBER_WITH_UNIT.fullmatch(tok):
+        return tok
+    stripped = tok.strip("$@")
+    if not stripped:
+        return ""
+    if not any(ch.isalpha() for ch in tok):
+        return tok
+    word = tok.translate(_LEET)
+    if word.startswith("a") and tok.startswith("@"):
+        word = word[1:]  # a mention, not a leet "a"
+    return _REPEATS.sub(r"\1", word)
+
+
+def collapse(word: str) -> str:
+    """The same repeated-letter collapse the tokens go through."""
+    return _REPEATS.sub(r"\1", word)
