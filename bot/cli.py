@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", metavar="PATH",
                           help="files or directories (default: the conversations directory)")
 
+    backup = sub.add_parser("backup", help="copy the database safely, also while the bot runs")
+    backup.add_argument("path", metavar="PATH", help="the backup file (or a folder to put it in)")
+    backup.add_argument("--db", metavar="PATH", help="the SQLite file to copy")
+
     sub.add_parser("check-crisis", help="read one message per line on stdin and print one "
                                         "JSON verdict per line")
     return parser
@@ -65,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate":
         from bot.flows.validate import run as validate
         return validate(args.paths, config.conversations_path, sys.stdout, sys.stderr)
+    if args.command == "backup":
+        return _backup(config.database, args.path)
     if args.command == "check-crisis":
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
         from bot.safety.checkcli import run as check
@@ -97,6 +103,19 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(config.log_level)
     from bot.transports.discord.runner import run_discord
     return run_discord(config)
+
+
+def _backup(database: str, path: str) -> int:
+    from bot.privacy.backup import BackupError, backup_database
+    try:
+        result = backup_database(database, path)
+    except BackupError as exc:
+        print(f"coachbot: no backup made: {exc}", file=sys.stderr)
+        return 2
+    print(f"Backup written to {result.path} ({result.size} bytes). It keeps everything in the "
+          "database today, including what members delete later: store it safely and delete "
+          "it when it expires.")
+    return 0
 
 
 def _login_name() -> str:
