@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import coaching
+from bot import coaching, conversations_admin, server_settings
 
 if TYPE_CHECKING:
     from bot.app import Coach
 
-FEATURES = (coaching.register,)
+FEATURES = (coaching.register, conversations_admin.register, server_settings.register)
 
 
 def register_all(coach: Coach) -> None:

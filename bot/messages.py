@@ -30,6 +30,18 @@ class AnswerRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Upload:
+    """A file attached to a command, as text (the transport checks its size and encoding).
+
+    Not a plain `str`: a moderator's conversation file is not a message from a member, so
+    the safety check does not read it.
+    """
+
+    filename: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class CommandCall:
     """A structured command from a platform that parses arguments itself (slash commands)."""
 
