@@ -86,6 +86,20 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandRef:
+    """Choices whose pick runs a command: a nudge's quick answers, a goal's life area.
+
+    A transport carries `path` and `args` in the component's custom id (they survive a
+    restart) and, when a choice is picked, sends `CommandCall(path, {**args, param: value})`.
+    The text of the message also says how to type the answer, for the terminal.
+    """
+
+    path: tuple[str, ...]
+    args: tuple[tuple[str, str], ...] = ()
+    param: str = "answer"
+
+
+@dataclass(frozen=True, slots=True)
 class Image:
     filename: str
     data: bytes
@@ -108,6 +122,7 @@ class Outbound:
     image: Image | None = None
     attachment: Attachment | None = None
     confirm: str | None = None  # a token; the transport offers a confirm button for it
+    command: CommandRef | None = None  # the choices answer a command, not a conversation
 
 
 def say(text: str, **kwargs: object) -> Outbound:

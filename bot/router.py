@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,13 @@ class Pending:
     token: str = ""
 
 
+# Features add these: notes shown before the reply to a member's next message (missed
+# reminders, closed DMs), and one-off follow-up answers (a typed "what helped?"). A follow-up
+# returns None when the text is not an answer, and the message is handled as usual.
+NoticeSource = Callable[["Member", str], Awaitable[list[Outbound]]]
+FollowUp = Callable[["Member", str], Awaitable[list[Outbound] | None]]
+
+
 def where_of(inbound: Inbound) -> str:
     if inbound.speaker.platform == TERMINAL:
         return TERMINAL
@@ -61,6 +69,12 @@ class Router:
     def __init__(self, coach: Coach) -> None:
         self.coach = coach
         self._pending: dict[int, Pending] = {}
+        self._follow_ups: dict[int, FollowUp] = {}
+        self.notice_sources: list[NoticeSource] = []
+
+    def expect(self, member_id: int, follow_up: FollowUp) -> None:
+        """The member's next typed line (not a command) goes to `follow_up` first."""
+        self._follow_ups[member_id] = follow_up
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         coach = self.coach
@@ -85,11 +99,23 @@ class Router:
     async def _handle(self, inbound: Inbound) -> list[Outbound]:
         coach = self.coach
         member = await coach.members.ensure(inbound.speaker, coach.clock.now())
+        notices = [o for source in self.notice_sources
+                   for o in await source(member, where_of(inbound))]
+        return [*notices, *await self._reply(member, inbound)]
+
+    async def _reply(self, member: Member, inbound: Inbound) -> list[Outbound]:
+        coach = self.coach
         pending = self._pending.get(member.id)
+        follow_up = self._follow_ups.pop(member.id, None)
         if inbound.command is not None:
             self._pending.pop(member.id, None)
             return await self._call(member, inbound, inbound.command)
         text = inbound.text
+        if (follow_up is not None and pending is None and inbound.answer is None
+                and not text.strip().startswith("/")):
+            answered = await follow_up(member, text)
+            if answered is not None:
+                return answered
         if pending is not None and inbound.answer is None:
             return await self._continue_pending(member, inbound, pending)
         if text.strip().startswith("/") and inbound.answer is None:
