@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("check-crisis", help="read one message per line on stdin and print one "
                                         "JSON verdict per line")
+
+    invite = sub.add_parser("invite-url", help="print the links that add the bot to a server "
+                                               "or to a member's account")
+    invite.add_argument("--client-id", metavar="ID",
+                        help="the application id (default: read from $COACHBOT_DISCORD_TOKEN)")
     return parser
 
 
@@ -66,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"coachbot: the configuration has errors:\n{exc}", file=sys.stderr)
         return 2
+    if args.command == "invite-url":
+        return _invite_url(args.client_id, config.discord_token)
     if args.command == "validate":
         from bot.flows.validate import run as validate
         return validate(args.paths, config.conversations_path, sys.stdout, sys.stderr)
@@ -115,6 +122,19 @@ def _backup(database: str, path: str) -> int:
     print(f"Backup written to {result.path} ({result.size} bytes). It keeps everything in the "
           "database today, including what members delete later: store it safely and delete "
           "it when it expires.")
+    return 0
+
+
+def _invite_url(client_id: str | None, token: str | None) -> int:
+    from bot.transports.discord.invite import client_id_from_token, invite_urls
+    client_id = client_id or (client_id_from_token(token) if token else None)
+    if not client_id or not client_id.isdigit():
+        print("coachbot: give the application id with --client-id (Developer Portal, General "
+              "Information), or set COACHBOT_DISCORD_TOKEN.", file=sys.stderr)
+        return 2
+    urls = invite_urls(client_id)
+    print(f"Add to a server: {urls['server']}")
+    print(f"Add to your account (user install): {urls['user']}")
     return 0
 
 
