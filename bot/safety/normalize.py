@@ -33,10 +33,14 @@ SENTENCE = "."
 CLAUSE = ","
 BOUNDARIES = frozenset((SENTENCE, CLAUSE))
 
-_CONTRACTIONS = re.compile(r"n't\b|'(?:m|re|ve|ll|d|s)\b")
+_CONTRACTIONS = re.compile(
+    r"\b(?:won|can|shan|ain)'t\b|\bod'(?:d|ed)\b|n't\b|'(?:m|re|ve|ll|d)\b"
+    r"|\b(?:he|she|it|that|what|there|who|where|here|everyone|everybody|nobody|someone|somebody"
+    r"|life|everything|nothing|this)'s\b|'s\b")
 _CONTRACTION_WORDS = {
+    "od'd": "overdosed", "od'ed": "overdosed", "'s": "",
+    "won't": "will not", "can't": "can not", "shan't": "shall not", "ain't": "am not",
     "n't": " not", "'m": " am", "'re": " are", "'ve": " have", "'ll": " will", "'d": " would",
-    "'s": " is",
 }
 # "k i l l", "k.i.l.l", "k-i-l-l": three or more single letters or digits, one separator each.
 _SPACED = re.compile(r"(?<![^\W_])[^\W_](?:[ .\-*][^\W_]){2,}(?![^\W_])")
@@ -174,7 +178,10 @@ class Normalizer:
 
 
 def _contraction(m: re.Match[str]) -> str:
-    return _CONTRACTION_WORDS[m.group(0)]
+    found = m.group(0)
+    if found.endswith("'s") and found != "'s":
+        return found[:-2] + " is"  # "he's" -> "he is"; "dad's gun" -> "dad gun"
+    return _CONTRACTION_WORDS[found]
 
 
 def _join(m: re.Match[str], joined: set[str]) -> str:

@@ -1,0 +1,56 @@
+"""The corpus gate: recall on crisis messages and false alarms on ordinary ones.
+
+Two sets: `dev_*` was written alongside the lexicon; `heldout_*` was written separately to
+check that the rules generalise. Run with `-s` to see the per-category table.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety.detector import CrisisDetector
+from tests.safety.corpus import read, report, score
+
+MIN_RECALL = 0.95
+MAX_FALSE_POSITIVES = 0.05
+MIN_CATEGORY_RECALL = 0.85  # per category, so one weak category cannot hide in the total
+MAX_CATEGORY_FALSE_POSITIVES = 0.10
+MIN_URGENT = 0.90
+MIN_CATEGORY_AGREEMENT = 0.85
+
+SETS = ["dev", "heldout"]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_corpus_gate(detector: CrisisDetector, name: str) -> None:
+    examples = read(f"{name}_crisis.tsv") + read(f"{name}_ordinary.tsv")
+    s = score(detector, examples)
+    print(report(name, s))
+    failures: list[str] = []
+    if s.recall < MIN_RECALL:
+        failures.append(f"recall {s.recall:.1%} < {MIN_RECALL:.0%}")
+    if s.fp_rate > MAX_FALSE_POSITIVES:
+        failures.append(f"false positives {s.fp_rate:.1%} > {MAX_FALSE_POSITIVES:.0%}")
+    for side, group, _ok, n, rate in s.table:
+        if side == "crisis" and rate < MIN_CATEGORY_RECALL:
+            failures.append(f"category {group}: recall {rate:.1%} over {n}")
+        if side == "ordinary" and 1 - rate > MAX_CATEGORY_FALSE_POSITIVES:
+            failures.append(f"ordinary {group}: false positives {1 - rate:.1%} over {n}")
+    if s.urgent_recall < MIN_URGENT:
+        failures.append(f"urgent messages found as urgent {s.urgent_recall:.1%} < {MIN_URGENT:.0%}")
+    if s.category_agreement < MIN_CATEGORY_AGREEMENT:
+        failures.append(f"category agreement {s.category_agreement:.1%}")
+    if failures:
+        details = ["missed:", *s.missed, "false alarms:", *s.false_alarms,
+                   "urgent not urgent:", *s.wrong_level]
+        pytest.fail("\n".join([*failures, *details]))
+
+
+def test_corpus_is_big_enough_and_covers_every_category_and_language() -> None:
+    crisis = read("dev_crisis.tsv") + read("heldout_crisis.tsv")
+    ordinary = read("dev_ordinary.tsv") + read("heldout_ordinary.tsv")
+    assert len(crisis) >= 400 and len(ordinary) >= 400
+    from bot.safety.lexicon import CRISIS_CATEGORIES
+    assert {e.group for e in crisis} == set(CRISIS_CATEGORIES)
+    for side in (crisis, ordinary):
+        assert {e.lang for e in side} >= {"en", "es", "fr", "de", "pt"}
