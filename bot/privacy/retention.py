@@ -1,0 +1,70 @@
+"""Retention: the answers of ended conversations are deleted after `retention_days`.
+
+"Deleted" means, for each conversation that finished, was stopped or was abandoned (its file
+was removed) more than `privacy.retention_days` ago (default 180):
+
+- `answers` becomes `{}` (everything the member typed or picked),
+- `stack` becomes `[]` (the answers of a conversation that called this one),
+- `state` becomes `{}` (reflections being restated, a goal being written).
+
+The row itself stays, with its conversation id, status and times, so that moderators' counts
+(how many conversations were started and finished) stay right; nothing in it says anything
+about the member's words. Conversations that are paused, active or paused by the crisis
+check are never purged: a member may come back whenever they like.
+
+A conversation is kept whole while a goal the member keeps (any status but `dropped`) was
+made in it (`goals.session_id`); once that goal is dropped or deleted, the next purge clears it.
+
+`secure_delete` is on, so the old text is overwritten in the database file; a checkpoint
+then moves those pages out of the write-ahead log.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.clock import iso
+
+if TYPE_CHECKING:
+    from bot.app import Coach
+
+log = logging.getLogger(__name__)
+
+ENDED = ("finished", "stopped", "abandoned")
+BATCH = 500  # rows per transaction, so members are never kept waiting behind a long purge
+
+_EXPIRED = (
+    "SELECT s.id FROM sessions AS s"
+    " WHERE s.status IN ('finished', 'stopped', 'abandoned')"
+    " AND COALESCE(s.ended_at, s.updated_at) < ?"
+    " AND (s.answers != '{}' OR s.stack != '[]' OR s.state != '{}')"
+    " AND NOT EXISTS (SELECT 1 FROM goals AS g"
+    "                 WHERE g.session_id = s.id AND g.status != 'dropped')"
+    " ORDER BY s.id LIMIT ?")
+
+
+async def purge_expired(coach: Coach, now: datetime) -> int:
+    """Delete the answers of conversations that ended before the retention period.
+
+    Returns how many conversations were cleared. Safe to call on every scheduler tick: a
+    cleared conversation is never touched again, and each batch is its own transaction.
+    """
+    cutoff = iso(now - timedelta(days=coach.config.privacy.retention_days))
+    purged = 0
+    while True:
+        async with coach.db.transaction() as conn:
+            async with conn.execute(_EXPIRED, (cutoff, BATCH)) as cursor:
+                ids = [row[0] for row in await cursor.fetchall()]
+            if ids:
+                await conn.executemany(
+                    "UPDATE sessions SET answers = '{}', stack = '[]', state = '{}'"
+                    " WHERE id = ?", [(i,) for i in ids])
+        purged += len(ids)
+        if len(ids) < BATCH:
+            break
+    if purged:
+        await coach.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        log.info("retention cleared the answers of %s ended conversations", purged)
+    return purged
