@@ -128,3 +128,13 @@ async def table_dump(coach: Coach, *, skip: tuple[str, ...] = ()) -> dict[str, l
         rows = await coach.db.fetchall(f'SELECT * FROM "{name}" ORDER BY rowid')
         dump[name] = [tuple(r) for r in rows]
     return dump
+
+
+def with_transport_features(coach: Coach) -> Coach:
+    """Add the data features a transport registers when it runs (the Discord transport's
+    servers table), so checks see what a Discord deployment holds."""
+    from types import SimpleNamespace
+
+    from bot.transports.discord.moderation import register_data_rights
+    register_data_rights(SimpleNamespace(coach=coach))  # it reads only `.coach`
+    return coach

@@ -21,6 +21,7 @@ from tests.privacy.helpers import (
     open_coach,
     raw_database_bytes,
     table_dump,
+    with_transport_features,
     write_flows,
 )
 
@@ -120,6 +121,7 @@ async def test_export_in_a_server_and_in_the_terminal_file(config: Config, clock
 async def test_every_member_table_is_deleted_by_some_feature(coach) -> None:
     """A table with a member_id column that no feature deletes from fails here, so a new
     table cannot be forgotten by /mydata delete."""
+    with_transport_features(coach)
     tables = [r[0] for r in await coach.db.fetchall(
         "SELECT m.name FROM sqlite_master AS m WHERE m.type = 'table' AND EXISTS"
         " (SELECT 1 FROM pragma_table_info(m.name) AS c WHERE c.name = 'member_id')")]
