@@ -59,12 +59,24 @@ async def test_goal_numbers_belong_to_the_member_who_acts(config: Config, clock:
                     if any(p.kind == "goal" for p in c.params) and not c.moderator]
         if not commands:
             pytest.skip("no command takes a goal number yet")
+        anns = []
         for platform in ("terminal", "discord"):
             ann = Talk(coach, "ann", "Ann", platform=platform)
             await finish_diary(ann, SECRET, goal=True)
-        before = await coach.db.fetchall("SELECT * FROM goals ORDER BY id")
+            await finish_diary(ann, SECRET, goal=True)
+            anns.append(await ann.member_id())
+        marks = ", ".join("?" for _ in anns)
+
+        async def anns_rows() -> list:
+            return [[tuple(r) for r in await coach.db.fetchall(
+                f"SELECT * FROM {table} WHERE member_id IN ({marks}) ORDER BY id", anns)]
+                for table in ("goals", "checkins")]
+        before = await anns_rows()
         ben = Talk(coach, "ben", "Ben")
-        await ben("hello")
+        await finish_diary(ben, "of my own", goal=True)  # Ben has a goal 1 as well
+        ben_id = await ben.member_id()
+        bens = "SELECT * FROM goals WHERE member_id = ? ORDER BY id"
+        ben_before = [tuple(r) for r in await coach.db.fetchall(bens, (ben_id,))]
         for command in commands:
             for number in (1, 2, 0, -1, 10**12):
                 replies = await call_with_goal(ben, command, number)
@@ -72,8 +84,10 @@ async def test_goal_numbers_belong_to_the_member_who_acts(config: Config, clock:
                 assert SECRET not in " ".join(m.text for m in replies), command.name
                 assert all(m.attachment is None or SECRET.encode() not in m.attachment.data
                            for m in replies)
-        after = await coach.db.fetchall("SELECT * FROM goals ORDER BY id")
-        assert [tuple(r) for r in after] == [tuple(r) for r in before]
+        assert await anns_rows() == before
+        assert len(before[0]) == 4
+        # the same commands did reach Ben's own goal 1 (a check-in, done, deleted...)
+        assert [tuple(r) for r in await coach.db.fetchall(bens, (ben_id,))] != ben_before
 
 
 async def test_a_button_carrying_another_members_session_is_refused(
@@ -158,3 +172,14 @@ async def test_every_moderator_command_refuses_members(config: Config, clock: Fa
         after.pop("members"), before.pop("members")  # last seen times and the terminal member
         assert after == before
         assert sorted(coach.library.ids()) == library
+        # the same calls from a moderator get past the check
+        for command in commands:
+            args = {p.name: sample(p) for p in command.params if p.required}
+            form = {f.name: "fine" for f in command.form} if command.form else None
+            where = sorted(command.where)[0]
+            extra = ({"private": False, "guild_id": "5", "channel_id": "6"}
+                     if where == SERVER else {"private": True})
+            replies = await member.send(command=CommandCall(command.path, args, form,
+                                                            confirmed=True),
+                                        is_moderator=True, **extra)
+            assert "is for moderators" not in replies[0].text, command.name
