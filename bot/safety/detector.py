@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.safety.lexicon import (
+    Candidate,
     Lexicon,
     LexiconError,
     bundled_paths,
@@ -27,7 +28,7 @@ from bot.safety.lexicon import (
     validate_lexicon,
 )
 from bot.safety.normalize import BOUNDARIES, SENTENCE
-from bot.safety.patterns import Variant, match
+from bot.safety.patterns import match
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,8 @@ class CrisisDetector:
         self._tokens = lexicon.normalizer.tokens
         self._entries = lexicon.entries
         self._stops = lexicon.gap_stops
-        self._main_cache: dict[str, tuple[tuple[int, Variant], ...]] = {}
-        self._aux_cache: dict[str, tuple[tuple[int, Variant], ...]] = {}
+        self._main_cache: dict[str, tuple[Candidate, ...]] = {}
+        self._aux_cache: dict[str, tuple[Candidate, ...]] = {}
 
     @classmethod
     def load(cls, extra_paths: Sequence[Path] = ()) -> CrisisDetector:
@@ -116,11 +117,12 @@ class CrisisDetector:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _scan(self, toks: list[str], cache: dict[str, tuple[tuple[int, Variant], ...]],
-              index: dict[str, list[tuple[int, Variant]]],
-              prefix: dict[str, list[tuple[int, Variant]]]) -> list[Hit]:
+    def _scan(self, toks: list[str], cache: dict[str, tuple[Candidate, ...]],
+              index: dict[str, list[Candidate]],
+              prefix: dict[str, list[Candidate]]) -> list[Hit]:
         hits: list[Hit] = []
         stops = self._stops
+        present: set[str] | None = None
         for i, t in enumerate(toks):
             cands = cache.get(t)
             if cands is None:
@@ -129,10 +131,16 @@ class CrisisDetector:
                     cache.clear()
                 cache[t] = cands
             if cands:
-                for idx, variant in cands:
-                    end = match(variant, 1, toks, i + 1, stops)
-                    if end >= 0:
-                        hits.append((idx, i, end))
+                if present is None:
+                    present = set(toks)
+                for idx, variant, required in cands:
+                    for words in required:
+                        if words.isdisjoint(present):
+                            break
+                    else:
+                        end = match(variant, 0, toks, i, stops)
+                        if end >= 0:
+                            hits.append((idx, i, end))
         return hits
 
     def _negated(self, toks: list[str], start: int) -> bool:
@@ -228,14 +236,15 @@ class CrisisDetector:
         return any(lo <= p < hi for p in positions)
 
 
-def _candidates(token: str, index: dict[str, list[tuple[int, Variant]]],
-                prefix: dict[str, list[tuple[int, Variant]]]) -> tuple[tuple[int, Variant], ...]:
+def _candidates(token: str, index: dict[str, list[Candidate]],
+                prefix: dict[str, list[Candidate]]) -> tuple[Candidate, ...]:
     out = list(index.get(token, ()))
     if len(token) >= 3:
-        for idx, variant in prefix.get(token[:3], ()):
-            first = variant[0]
-            if token.startswith(first[2]) and token not in first[1]:
-                out.append((idx, variant))
+        seen = {id(c[1]) for c in out}
+        for cand in prefix.get(token[:3], ()):
+            if id(cand[1]) not in seen:
+                seen.add(id(cand[1]))
+                out.append(cand)
     return tuple(out)
 
 

@@ -19,8 +19,13 @@ from bot.safety.patterns import (
     fold,
     literal_words,
     parse_alternative,
+    required_words,
+    starts,
 )
 from bot.yamlfile import Problem, YamlDocument, check_mapping, describe, did_you_mean, load_yaml
+
+# A phrase to try at a token: entry index, compiled phrase, word sets the message must contain.
+Candidate = tuple[int, Variant, tuple[frozenset[str], ...]]
 
 BUNDLED_DIR = Path(__file__).parent / "data" / "lexicon"
 
@@ -60,10 +65,10 @@ class Lexicon:
 
     normalizer: Normalizer
     entries: list[Entry]
-    main: dict[str, list[tuple[int, Variant]]]
-    main_prefix: dict[str, list[tuple[int, Variant]]]
-    aux: dict[str, list[tuple[int, Variant]]]
-    aux_prefix: dict[str, list[tuple[int, Variant]]]
+    main: dict[str, list[Candidate]]
+    main_prefix: dict[str, list[Candidate]]
+    aux: dict[str, list[Candidate]]
+    aux_prefix: dict[str, list[Candidate]]
     negators: frozenset[str]
     negation_breakers: frozenset[str]
     scope_breakers: frozenset[str]
@@ -379,10 +384,10 @@ def load_lexicon(paths: Sequence[Path]) -> tuple[Lexicon | None, list[Problem]]:
                                         did_you_mean(name[1:], sorted(known_contexts))))
 
     entries: list[Entry] = []
-    main: dict[str, list[tuple[int, Variant]]] = {}
-    main_prefix: dict[str, list[tuple[int, Variant]]] = {}
-    aux: dict[str, list[tuple[int, Variant]]] = {}
-    aux_prefix: dict[str, list[tuple[int, Variant]]] = {}
+    main: dict[str, list[Candidate]] = {}
+    main_prefix: dict[str, list[Candidate]] = {}
+    aux: dict[str, list[Candidate]] = {}
+    aux_prefix: dict[str, list[Candidate]] = {}
     seen: dict[tuple[str, str, str, tuple[Variant, ...]], tuple[str, int]] = {}
     vocab: set[str] = set()
     for ph in raw.phrases:
@@ -406,11 +411,12 @@ def load_lexicon(paths: Sequence[Path]) -> tuple[Lexicon | None, list[Problem]]:
         target, target_prefix = (main, main_prefix) if is_main else (aux, aux_prefix)
         for v in variants:
             vocab.update(literal_words(v))
-            first = v[0]
-            for w in first[1]:
-                target.setdefault(w, []).append((idx, v))
-            for pre in first[2]:
-                target_prefix.setdefault(pre[:3], []).append((idx, v))
+            first_words, first_prefixes = starts(v)
+            cand = (idx, v, required_words(v))
+            for w in first_words:
+                target.setdefault(w, []).append(cand)
+            for pre in first_prefixes:
+                target_prefix.setdefault(pre[:3], []).append(cand)
 
     if problems:
         return None, problems

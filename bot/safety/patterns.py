@@ -20,12 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.safety.normalize import BOUNDARIES
 
-LIT, GAP, END = 0, 1, 2
+LIT, GAP, END, ALT = 0, 1, 2, 3
 GAP_WORDS = 3
 MIN_PREFIX = 3
-MAX_VARIANTS = 20000
 
-# An element: (LIT, words, prefixes) | (GAP, n) | (END,)
+# An element: (LIT, words, prefixes) | (GAP, n) | (END,) | (ALT, (sequence, ...))
 Element = tuple
 Variant = tuple[Element, ...]
 # One token position: a class of words and prefixes, or the clause end "$".
@@ -142,33 +141,27 @@ def _find_close(parts: list[str], start: int) -> int:
 
 def compile_phrase(phrase: str, sets: Mapping[str, Sequence[Choice]],
                    words: Callable[[str], list[str]]) -> list[Variant]:
-    """All token-sequence variants of one phrase."""
+    """The phrase as one element sequence; word groups stay alternatives, never multiplied."""
     elements = parse(phrase, sets, words)
-    options: list[list[tuple[Element, ...]]] = []
+    out: list[Element] = []
     for el in elements:
         if isinstance(el, tuple):
-            options.append([(el,)])
-            continue
-        options.append([tuple(_element(a) for a in choice) for choice in el])
-    total = 1
-    for opts in options:
-        total *= len(opts)
-    if total > MAX_VARIANTS:
-        raise PhraseError(f"this phrase has {total} variants; split it into a few phrases")
-    variants: list[Variant] = []
-    seen: set[Variant] = set()
-    for combo in itertools.product(*options):
-        variant = tuple(e for group in combo for e in group)
-        while variant and variant[-1][0] == GAP:
-            variant = variant[:-1]
-        if not any(e[0] == LIT for e in variant):
-            raise PhraseError("this phrase has no words once written out; add a word")
-        if variant[0][0] != LIT:
-            raise PhraseError("a phrase must start with a word, not '*' or '$'")
-        if variant not in seen:
-            seen.add(variant)
-            variants.append(variant)
-    return variants
+            out.append(el)
+        elif len(el) == 1 and len(el[0]) == 1:
+            out.append(_element(el[0][0]))
+        else:
+            alts = tuple(tuple(_element(a) for a in choice) for choice in el)
+            # For each alternative: the words it can start with, or None if it may be empty.
+            firsts = tuple(None if can_be_empty(alt) else _first_filter(alt) for alt in alts)
+            out.append((ALT, alts, firsts))
+    while out and out[-1][0] == GAP:
+        out.pop()
+    variant = tuple(out)
+    if not variant or can_be_empty(variant):
+        raise PhraseError("this phrase has no words once written out; add a word")
+    if _starts_badly(variant):
+        raise PhraseError("a phrase must start with a word, not '*' or '$'")
+    return [variant]
 
 
 def _element(atom: Atom) -> Element:
@@ -178,40 +171,143 @@ def _element(atom: Atom) -> Element:
     return (LIT, atom[0], atom[1])
 
 
-def literal_words(variant: Variant) -> set[str]:
+def _first_filter(alt: Sequence[Element]) -> tuple[frozenset[str], tuple[str, ...]]:
+    words, prefixes = starts(alt)
+    return frozenset(words), tuple(sorted(prefixes))
+
+
+# Words so common that checking for them first would filter nothing.
+_COMMON = frozenset("""
+i me my a an the to of in on at for and or is am are was be been do not no it this that you
+he she they we so but with have has what if then de la el que en y je tu il elle le les des et
+est pas ne ich du er sie es und der die das nicht eu voce ele ela o os um uma e nao se na no
+""".split())
+
+
+def required_words(variant: Sequence[Element]) -> tuple[frozenset[str], ...]:
+    """Word sets a message must contain for this phrase to match: a cheap pre-check.
+
+    Sets that include a very common word would filter nothing and are left out; the rest are
+    ordered smallest first.
+    """
+    sets: list[frozenset[str]] = []
+    for e in variant:
+        if e[0] == LIT:
+            if not e[2] and not (e[1] & _COMMON):
+                sets.append(e[1])
+        elif e[0] == ALT:
+            union = _alt_required(e[1])
+            if union:
+                sets.append(union)
+    return tuple(sorted(sets, key=len))
+
+
+def _alt_required(alts: Sequence[Sequence[Element]]) -> frozenset[str] | None:
+    """One rare word set per alternative; any match of the group contains one of them."""
+    union: set[str] = set()
+    for alt in alts:
+        picks = [e[1] for e in alt if e[0] == LIT and not e[2] and not (e[1] & _COMMON)]
+        if not picks:
+            return None
+        union |= min(picks, key=len)
+    return frozenset(union)
+
+
+def can_be_empty(elems: Sequence[Element]) -> bool:
+    for e in elems:
+        if e[0] == LIT:
+            return False
+        if e[0] == ALT and not any(can_be_empty(alt) for alt in e[1]):
+            return False
+    return True
+
+
+def _starts_badly(elems: Sequence[Element]) -> bool:
+    for e in elems:
+        if e[0] in (GAP, END):
+            return True
+        if e[0] == LIT:
+            return False
+        if any(alt and _starts_badly(alt) for alt in e[1]):
+            return True
+        if not any(can_be_empty(alt) for alt in e[1]):
+            return False
+    return False
+
+
+def starts(elems: Sequence[Element]) -> tuple[set[str], set[str]]:
+    """The words and prefixes a match of `elems` can begin with."""
+    words: set[str] = set()
+    prefixes: set[str] = set()
+    for e in elems:
+        if e[0] == LIT:
+            words.update(e[1])
+            prefixes.update(e[2])
+            return words, prefixes
+        if e[0] == ALT:
+            for alt in e[1]:
+                w, p = starts(alt)
+                words |= w
+                prefixes |= p
+            if not any(can_be_empty(alt) for alt in e[1]):
+                return words, prefixes
+    return words, prefixes
+
+
+def literal_words(variant: Sequence[Element]) -> set[str]:
     out: set[str] = set()
     for e in variant:
         if e[0] == LIT:
             out.update(e[1])
+        elif e[0] == ALT:
+            for alt in e[1]:
+                out |= literal_words(alt)
     return out
 
 
-def match(elems: Variant, k: int, toks: list[str], j: int, stops: frozenset[str]) -> int:
-    """Match `elems[k:]` at `toks[j]`; the end index, or -1."""
+def match(elems: Variant, k: int, toks: list[str], j: int, stops: frozenset[str],
+          rest: tuple[tuple[Variant, int], ...] = ()) -> int:
+    """Match `elems[k:]`, then what `rest` continues with, at `toks[j]`; the end, or -1."""
     n = len(toks)
-    m = len(elems)
-    while k < m:
-        e = elems[k]
-        kind = e[0]
-        if kind == LIT:
-            if j >= n:
-                return -1
-            t = toks[j]
-            if t in e[1] or (e[2] and t.startswith(e[2])):
-                j += 1
-                k += 1
-                continue
-            return -1
-        if kind == GAP:
-            for g in range(e[1] + 1):
-                end = match(elems, k + 1, toks, j + g, stops)
-                if end >= 0:
-                    return end
-                if j + g >= n or toks[j + g] in stops:
+    while True:
+        m = len(elems)
+        while k < m:
+            e = elems[k]
+            kind = e[0]
+            if kind == LIT:
+                if j >= n:
                     return -1
-            return -1
-        # END: a boundary, laughter or the end of the message, not consumed
-        if j < n and toks[j] not in _END_OK:
-            return -1
-        k += 1
-    return j
+                t = toks[j]
+                if t in e[1] or (e[2] and t.startswith(e[2])):
+                    j += 1
+                    k += 1
+                    continue
+                return -1
+            if kind == ALT:
+                t = toks[j] if j < n else ""
+                after = None
+                for alt, first in zip(e[1], e[2], strict=True):
+                    if first is not None and t not in first[0] and not (
+                            first[1] and t.startswith(first[1])):
+                        continue
+                    if after is None:
+                        after = ((elems, k + 1), *rest)
+                    end = match(alt, 0, toks, j, stops, after)
+                    if end >= 0:
+                        return end
+                return -1
+            if kind == GAP:
+                for g in range(e[1] + 1):
+                    end = match(elems, k + 1, toks, j + g, stops, rest)
+                    if end >= 0:
+                        return end
+                    if j + g >= n or toks[j + g] in stops:
+                        return -1
+                return -1
+            # END: a boundary, laughter or the end of the message, not consumed
+            if j < n and toks[j] not in _END_OK:
+                return -1
+            k += 1
+        if not rest:
+            return j
+        (elems, k), rest = rest[0], rest[1:]
