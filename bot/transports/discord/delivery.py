@@ -35,12 +35,18 @@ UNKNOWN_CHANNEL = 10003
 
 
 class Pacer:
-    """At most `rate` requests in any one-second window."""
+    """Evenly spaced sends, at most `rate` in any one-second window.
+
+    Even spacing matters as much as the count: a burst released at once reaches Discord
+    spread out by the network and can meet the next second's burst inside one window.
+    """
 
     def __init__(self, rate: float, window: float = 1.0) -> None:
         self.limit = max(1, int(rate * window))
         self.window = window
+        self.interval = window / self.limit
         self._sent: collections.deque[float] = collections.deque()
+        self._next = 0.0
         self._lock = asyncio.Lock()
 
     def _trim(self, now: float) -> None:
@@ -59,10 +65,13 @@ class Pacer:
             while True:
                 now = loop.time()
                 self._trim(now)
-                if len(self._sent) < self.limit:
+                ready = max(self._next, self._sent[0] + self.window
+                            if len(self._sent) >= self.limit else now)
+                if ready <= now:
                     self._sent.append(now)
+                    self._next = now + self.interval
                     return
-                await asyncio.sleep(self._sent[0] + self.window - now)
+                await asyncio.sleep(ready - now)
 
 
 def nonce_for(nonce: str | None, index: int) -> str | None:
