@@ -111,8 +111,13 @@ def parse_choice(step: Step, text: str, language: str | None) -> str | Invalid:
     return Invalid(f"Please pick one of these, by number or by name: {labels}.")
 
 
+def printable(text: str) -> str:
+    """The text without control characters (terminal escapes, bells); line breaks stay."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
 def parse_text(text: str) -> str | Invalid:
     if not visible(text):
         return Invalid("I didn't catch any words there. Take your time, and write a few words "
                        "whenever you're ready.")
-    return text.strip()[:MAX_ANSWER_CHARS]
+    return printable(text).strip()[:MAX_ANSWER_CHARS]

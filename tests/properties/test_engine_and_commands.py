@@ -144,8 +144,6 @@ def test_the_command_parser_never_raises(config: Config, flows: Path) -> None:
     check()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bot/flows/answers.py parse_text keeps control "
-                   "characters (an escape sequence typed in the terminal is shown back)")
 async def test_control_characters_typed_are_not_shown_back(config: Config, flows: Path) -> None:
     coach = await Coach.open(replace(config, conversations_dir=str(flows)), clock=FakeClock())
     try:
