@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.messages import AnswerRef, Choice, Question
+from bot.messages import AnswerRef, Choice, CommandRef, Question
 
 if TYPE_CHECKING:
     from bot.transports.discord.client import CoachBot
@@ -169,4 +169,133 @@ def disabled_copy(message: discord.Message, picked: str | None = None
     return view
 
 
-ITEMS = (AnswerButton, AnswerSelect, ConfirmButton)
+# -- choices that run a command (CommandRef): a nudge's quick answers, a group's buttons ------
+
+_ARG = re.compile(r"^[A-Za-z0-9_.-]*$")
+GONE = "That button no longer does anything. Type /help to see the commands."
+
+
+def _pack(ref: CommandRef) -> str | None:
+    """`path` and `args` as custom-id text, or None if they cannot be carried safely."""
+    parts = [f"{k}={v}" for k, v in ref.args]
+    if not all(_ARG.match(p.replace("=", "", 1)) for p in parts) or \
+            not all(_ARG.match(w) for w in ref.path) or not _ARG.match(ref.param):
+        return None
+    return f"{'.'.join(ref.path)}:{','.join(parts)}:{ref.param}"
+
+
+def _unpack(path: str, args: str, param: str) -> CommandRef:
+    pairs = tuple(tuple(a.split("=", 1)) for a in args.split(",") if "=" in a)
+    return CommandRef(tuple(path.split(".")), pairs, param)  # type: ignore[arg-type]
+
+
+async def run_command_choice(interaction: discord.Interaction, ref: CommandRef, value: str,
+                             label: str, *, owned: bool) -> None:
+    """A pressed choice runs its command as the presser (a form opens as a modal)."""
+    from bot.messages import CommandCall
+    from bot.transports.discord.client import _is_bot_dm
+    from bot.transports.discord.forms import FormModal
+    bot = _bot(interaction)
+    command = bot.coach.registry.get(ref.path)
+    if command is None:
+        await interaction.response.send_message(GONE, ephemeral=True)
+        return
+    args: dict[str, Any] = dict(ref.args)
+    if ref.param:
+        args[ref.param] = value
+    in_dm = _is_bot_dm(interaction)
+    if command.form:
+        await interaction.response.send_modal(FormModal(bot, command, args, not in_dm))
+        return
+    message = interaction.message
+    view = disabled_copy(message, label) if owned and message is not None else None
+    if view is not None:
+        view.stop()
+        await interaction.response.edit_message(view=view)
+    else:
+        await interaction.response.defer(ephemeral=not in_dm, thinking=True)
+    await bot.command_call(interaction, CommandCall(command.path, args), not in_dm, in_dm)
+
+
+class CommandButton(discord.ui.DynamicItem[discord.ui.Button],
+                    template=r"cb:k:(?P<user>\d+):(?P<path>[^:]+):(?P<args>[^:]*)"
+                             r":(?P<param>[^:]*):(?P<value>.*)"):
+    """One choice of a command's answer. User 0: anyone may press (a post in a channel)."""
+
+    def __init__(self, ref: CommandRef, user_id: int, value: str, label: str = "") -> None:
+        packed = _pack(ref) or ""
+        super().__init__(discord.ui.Button(label=(label or value)[:80],
+                                           style=discord.ButtonStyle.secondary,
+                                           custom_id=f"cb:k:{user_id}:{packed}:{value}"))
+        self.ref = ref
+        self.user_id = user_id
+        self.value = value
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> CommandButton:
+        return cls(_unpack(match["path"], match["args"], match["param"]), int(match["user"]),
+                   match["value"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        if self.user_id and not await _mine(interaction, self.user_id):
+            return
+        await run_command_choice(interaction, self.ref, self.value,
+                                 self.item.label or self.value, owned=bool(self.user_id))
+
+
+class CommandSelect(discord.ui.DynamicItem[discord.ui.Select],
+                    template=r"cb:ks:(?P<user>\d+):(?P<path>[^:]+):(?P<args>[^:]*)"
+                             r":(?P<param>[^:]*)"):
+    """More than five choices of a command's answer, as a menu."""
+
+    def __init__(self, ref: CommandRef, user_id: int,
+                 options: Sequence[discord.SelectOption] = ()) -> None:
+        select: discord.ui.Select = discord.ui.Select(
+            custom_id=f"cb:ks:{user_id}:{_pack(ref) or ''}", placeholder="Choose an answer",
+            options=list(options) or [discord.SelectOption(label="-", value="-")])
+        super().__init__(select)
+        self.ref = ref
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select,
+                             match: re.Match[str]) -> CommandSelect:
+        return cls(_unpack(match["path"], match["args"], match["param"]), int(match["user"]),
+                   item.options)
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        if self.user_id and not await _mine(interaction, self.user_id):
+            return
+        values = (interaction.data or {}).get("values") or []  # type: ignore[union-attr]
+        if not values:
+            await interaction.response.send_message("Please pick one of the answers.",
+                                                    ephemeral=True)
+            return
+        value = str(values[0])
+        label = next((o.label for o in self.item.options if o.value == value), value)
+        await run_command_choice(interaction, self.ref, value, label, owned=bool(self.user_id))
+
+
+def command_view(ref: CommandRef, choices: Sequence[Choice], user_id: int
+                 ) -> discord.ui.View | None:
+    """Buttons (5 or fewer) or a menu (up to 25) whose pick runs `ref`'s command."""
+    packed = _pack(ref)
+    if packed is None or not choices or len(choices) > 25:
+        return None
+    view = discord.ui.View(timeout=None)
+    if len(choices) <= 5:
+        for choice in choices:
+            if not _fits(f"cb:k:{user_id}:{packed}:{choice.value}"):
+                return None
+            view.add_item(CommandButton(ref, user_id, choice.value, choice.label))
+        return view
+    if not _fits(f"cb:ks:{user_id}:{packed}") or any(len(c.value) > 100 for c in choices):
+        return None
+    options = [discord.SelectOption(label=c.label[:100] or c.value, value=c.value)
+               for c in choices]
+    view.add_item(CommandSelect(ref, user_id, options))
+    return view
+
+
+ITEMS = (AnswerButton, AnswerSelect, ConfirmButton, CommandButton, CommandSelect)

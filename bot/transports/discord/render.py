@@ -75,6 +75,8 @@ def _file(name: str, data: bytes, description: str) -> discord.File:
 
 def view_for(outbound: Outbound, user_id: int) -> discord.ui.View | None:
     """Buttons (5 or fewer, or a short scale) or a select (up to 25) for a question."""
+    if outbound.command is not None:
+        return components.command_view(outbound.command, outbound.choices, user_id)
     question = outbound.question
     if question is None or not outbound.choices:
         return None
