@@ -26,6 +26,8 @@ class Delivery(Protocol):
         ...
 
     async def post(self, channel_id: str, messages: Sequence[Outbound], *,
-                   nonce: str | None = None) -> DeliveryResult:
-        """Post in a group channel (only what members chose to share)."""
+                   nonce: str | None = None, sent_ids: list[str] | None = None
+                   ) -> DeliveryResult:
+        """Post in a group channel (only what members chose to share). The ids of the
+        messages posted are added to `sent_ids` when given (to remove them later)."""
         ...

@@ -137,10 +137,12 @@ class DiscordDelivery:
         return DeliveryResult.FAILED
 
     async def post(self, channel_id: str, messages: Sequence[Outbound], *,
-                   nonce: str | None = None) -> DeliveryResult:
+                   nonce: str | None = None, sent_ids: list[str] | None = None
+                   ) -> DeliveryResult:
         pieces = render(messages, 0)
         try:
-            await self._send_pieces(int(channel_id), pieces, nonce, private=False)
+            await self._send_pieces(int(channel_id), pieces, nonce, private=False,
+                                    sent_ids=sent_ids)
             return DeliveryResult.SENT
         except discord.HTTPException as exc:
             log.warning("post failed channel=%s status=%s code=%s", channel_id, exc.status,
@@ -159,7 +161,7 @@ class DiscordDelivery:
         return channel_id
 
     async def _send_pieces(self, channel_id: int, pieces: list[Piece], nonce: str | None,
-                           *, private: bool = True) -> None:
+                           *, private: bool = True, sent_ids: list[str] | None = None) -> None:
         kind = discord.ChannelType.private if private else discord.ChannelType.text
         channel = self.bot.get_partial_messageable(channel_id, type=kind)
         for index, piece in enumerate(pieces):
@@ -168,7 +170,9 @@ class DiscordDelivery:
             n = nonce_for(nonce, index)
             if n is not None:
                 extra["nonce"] = n
-            await channel.send(**stopped(piece).kwargs(), **extra)  # type: ignore[arg-type]
+            sent = await channel.send(**stopped(piece).kwargs(), **extra)  # type: ignore[arg-type]
+            if sent_ids is not None:
+                sent_ids.append(str(sent.id))
 
     async def mark_unreachable(self, member: Member) -> None:
         log.info("member unreachable (DMs closed) member=%s", member.id)
