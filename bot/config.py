@@ -32,6 +32,11 @@ class DiscordConfig:
     gateway_url: str | None = None  # replaces the gateway address
     moderator_role: str | None = None  # a role name that counts as moderator (besides Manage Server)
     sync_commands: bool = True  # bulk-update slash commands at start when they changed
+    # Privileged intents (turn them on in the Developer Portal too): reading the ordinary
+    # messages of accountability channels that opted in to the crisis check, and noticing
+    # when a member leaves a server (their group ties there end).
+    message_content: bool = False
+    member_events: bool = False
 
 
 @dataclass(frozen=True)

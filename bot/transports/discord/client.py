@@ -50,16 +50,21 @@ NO_DMS = ("I couldn't send you a direct message (your privacy settings may block
 MENTION = re.compile(r"<@!?\d+>")
 
 
-def intents(*, guild_messages: bool = False) -> discord.Intents:
+def intents(*, guild_messages: bool = False, message_content: bool = False,
+            members: bool = False) -> discord.Intents:
     """Only what the bot needs: servers (for roles and channels) and DM messages.
 
     DM content needs no privileged intent. `guild_messages` (not privileged either) lets
     the bot see messages that mention it in servers; Discord includes their content.
+    `message_content` (privileged) lets it read accountability channels that opted in to
+    the crisis check; `members` (privileged) tells it when a member leaves a server.
     """
     found = discord.Intents.none()
     found.guilds = True
     found.dm_messages = True
-    found.guild_messages = guild_messages
+    found.guild_messages = guild_messages or message_content
+    found.message_content = message_content
+    found.members = members
     return found
 
 
@@ -76,7 +81,9 @@ def _is_bot_dm(interaction: discord.Interaction) -> bool:
 class CoachBot(commands.Bot):
     def __init__(self, coach: Coach, *, answer_mentions: bool = False, sync: bool | None = None,
                  rate_per_second: float | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("intents", intents(guild_messages=answer_mentions))
+        kwargs.setdefault("intents", intents(guild_messages=answer_mentions,
+                                             message_content=coach.config.discord.message_content,
+                                             members=coach.config.discord.member_events))
         kwargs.setdefault("command_prefix", commands.when_mentioned)
         kwargs.setdefault("help_command", None)
         kwargs.setdefault("chunk_guilds_at_startup", False)
