@@ -4,7 +4,8 @@
 - `privacy_of(coach)` holds the deletion hooks: `post_finders` (features that post in
   channels for a member) and `remove_posts` (set by a transport).
 - `purge_expired(coach, now)` clears the answers of conversations that ended more than
-  `privacy.retention_days` ago; the scheduler's tick calls it.
+  `privacy.retention_days` ago; the scheduler's tick calls it (`retention_work(coach)` is
+  the same, shaped as the tick's scheduled work and run at most once an hour).
 - `backup_database(source, destination)` is `coachbot backup PATH`.
 """
 
@@ -18,13 +19,14 @@ from bot.messages import Attachment, Outbound
 from bot.privacy.backup import BackupError, BackupResult, backup_database
 from bot.privacy.erase import Erasure, PostRef, Privacy, privacy_of
 from bot.privacy.export import build_export, export_bytes, export_filename
-from bot.privacy.retention import purge_expired
+from bot.privacy.retention import purge_expired, retention_work
 
 if TYPE_CHECKING:
     from bot.app import Coach
 
 __all__ = ["BackupError", "BackupResult", "Erasure", "PostRef", "Privacy", "backup_database",
-           "build_export", "export_bytes", "privacy_of", "purge_expired", "register"]
+           "build_export", "export_bytes", "privacy_of", "purge_expired", "register",
+           "retention_work"]
 
 log = logging.getLogger(__name__)
 

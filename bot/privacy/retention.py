@@ -22,8 +22,9 @@ then moves those pages out of the write-ahead log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import iso
 
@@ -68,3 +69,22 @@ async def purge_expired(coach: Coach, now: datetime) -> int:
         await coach.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         log.info("retention cleared the answers of %s ended conversations", purged)
     return purged
+
+
+def retention_work(coach: Coach, every: timedelta = timedelta(hours=1)
+                   ) -> Callable[[datetime, Any], Awaitable[int]]:
+    """`purge_expired` shaped as scheduled work for the single tick: `work(now, queue)`.
+
+    It purges at most once per `every` (the first tick purges at once) and queues no
+    messages, so it returns 0.
+    """
+    last: list[datetime] = []
+
+    async def work(now: datetime, queue: Any = None) -> int:
+        if last and now - last[0] < every:
+            return 0
+        last[:] = [now]
+        await purge_expired(coach, now)
+        return 0
+
+    return work

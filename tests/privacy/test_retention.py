@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.config import Config, PrivacyConfig
-from bot.privacy import purge_expired
+from bot.privacy import purge_expired, retention_work
 from tests.privacy.helpers import Talk, finish_diary, open_coach, raw_database_bytes, write_flows
 
 GONE = """\
@@ -124,3 +124,28 @@ async def test_retention_days_comes_from_the_config(config: Config, clock: FakeC
 
 def test_default_retention_is_180_days() -> None:
     assert replace(Config()).privacy.retention_days == 180
+
+
+async def test_retention_as_scheduled_work_is_throttled(config: Config, clock: FakeClock,
+                                                        tmp_path: Path) -> None:
+    flows = write_flows(tmp_path / "flows")
+    async with open_coach(config, clock, flows) as coach:
+        work = retention_work(coach, every=timedelta(days=2))
+        sam = Talk(coach)
+        start = clock.now()
+        await finish_diary(sam, WORDS["finished"])
+        clock.advance(days=1)
+        await finish_diary(sam, WORDS["stopped"])
+
+        async def answers() -> list[str]:
+            return [r[0] for r in await coach.db.fetchall("SELECT answers FROM sessions"
+                                                          " ORDER BY id")]
+
+        assert await work(start + timedelta(days=180, hours=1), None) == 0  # queues nothing
+        first, second = await answers()
+        assert first == "{}" and WORDS["stopped"] in second
+        # the second conversation is old enough now, but the last purge was too recent
+        await work(start + timedelta(days=181, minutes=30), None)
+        assert WORDS["stopped"] in (await answers())[1]
+        await work(start + timedelta(days=182, hours=2), None)
+        assert await answers() == ["{}", "{}"]
