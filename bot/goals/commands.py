@@ -78,7 +78,8 @@ def member_zone(member: Member) -> ZoneInfo:
 
 
 def local_day(member: Member, when: datetime) -> str:
-    return when.astimezone(member_zone(member)).strftime("%a %d %b %Y").replace(" 0", " ")
+    local = when.astimezone(member_zone(member))
+    return f"{local:%a} {local.day} {local:%b %Y}"
 
 
 def parse_due(text: str, today: date) -> tuple[str | None, str | None]:

@@ -73,9 +73,10 @@ class FakePace:
 class Chat:
     """What a member types in the terminal, and what they see."""
 
-    def __init__(self, coach: object, user: str = "sam", name: str = "Sam") -> None:
+    def __init__(self, coach: object, user: str = "sam", name: str = "Sam", *,
+                 platform: str = "terminal") -> None:
         self.coach = coach
-        self.speaker = Speaker("terminal", user, name)
+        self.speaker = Speaker(platform, user, name)
         self.last: list[Outbound] = []
 
     async def __call__(self, text: str, **kwargs: object) -> str:
