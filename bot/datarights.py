@@ -49,7 +49,7 @@ class DataRights:
             await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
         # secure_delete overwrites freed pages; the checkpoint moves that into the main file
         # and truncates the write-ahead log, which still held the old pages.
-        await self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self.db.checkpoint()
         log.info("member data deleted member=%s", member_id)
 
 

@@ -72,19 +72,16 @@ class Members:
         Writing to the bot again clears an "unreachable" mark (their DMs work again).
         """
         stamp = iso(now)
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO members (platform, external_id, display_name, locale,"
-                " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (platform, external_id) DO UPDATE SET"
-                " display_name = excluded.display_name,"
-                " locale = COALESCE(excluded.locale, members.locale),"
-                " last_seen_at = excluded.last_seen_at",
-                (speaker.platform, speaker.user_id, speaker.display_name[:100], speaker.locale,
-                 stamp, stamp))
-        member = await self.find(speaker.platform, speaker.user_id)
-        assert member is not None
-        return member
+        rows = await self.db.write(
+            "INSERT INTO members (platform, external_id, display_name, locale,"
+            " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (platform, external_id) DO UPDATE SET"
+            " display_name = excluded.display_name,"
+            " locale = COALESCE(excluded.locale, members.locale),"
+            " last_seen_at = excluded.last_seen_at RETURNING *",
+            (speaker.platform, speaker.user_id, speaker.display_name[:100], speaker.locale,
+             stamp, stamp))
+        return _member(rows[0])
 
     async def find(self, platform: str, external_id: str) -> Member | None:
         row = await self.db.fetchone(
@@ -100,10 +97,14 @@ class Members:
         unknown = set(values) - SETTABLE
         if unknown:
             raise ValueError(f"not member settings: {sorted(unknown)}")
-        if values:
+        if not values:
+            member = await self.get(member_id)
+        else:
             assignments = ", ".join(f"{name} = ?" for name in values)  # names checked above
-            await self.db.execute(f"UPDATE members SET {assignments} WHERE id = ?",  # noqa: S608
-                                  (*values.values(), member_id))
-        member = await self.get(member_id)
-        assert member is not None
+            rows = await self.db.write(
+                f"UPDATE members SET {assignments} WHERE id = ? RETURNING *",  # noqa: S608
+                (*values.values(), member_id))
+            member = _member(rows[0]) if rows else None
+        if member is None:
+            raise LookupError(f"member {member_id} does not exist")
         return member

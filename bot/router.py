@@ -216,6 +216,10 @@ class Router:
         log.info("command member=%s command=%s", member.id, command.name)
         return await command.handler(ctx)
 
+    def cancel(self, member_id: int) -> bool:
+        """Drop a command waiting for a form field or a confirmation. True if there was one."""
+        return self._pending.pop(member_id, None) is not None
+
     async def confirm(self, inbound: Inbound, token: str) -> list[Outbound]:
         """A confirm button was pressed (transports without typed answers)."""
         member = await self.coach.members.ensure(inbound.speaker, self.coach.clock.now())

@@ -491,6 +491,9 @@ class Engine:
         return render(template, self._values(session, member))
 
     async def _save(self, session: Session, writes: list[Write]) -> None:
+        if not writes:  # the common case: one statement, atomic on its own
+            await self.db.write(*Sessions.save_statement(session, self.clock.now()))
+            return
         async with self.db.transaction() as conn:
             for write in writes:
                 await write(conn)

@@ -84,10 +84,14 @@ class Sessions:
 
     @staticmethod
     async def save(conn: aiosqlite.Connection, session: Session, now: datetime) -> None:
+        await conn.execute(*Sessions.save_statement(session, now))
+
+    @staticmethod
+    def save_statement(session: Session, now: datetime) -> tuple[str, tuple[Any, ...]]:
         session.updated_at = iso(now)
         ended = session.updated_at if session.status in ("finished", "stopped", "abandoned") \
             else None
-        await conn.execute(
+        return (
             "UPDATE sessions SET flow_id = ?, flow_hash = ?, step_id = ?, answers = ?, stack = ?,"
             " state = ?, status = ?, updated_at = ?, ended_at = ? WHERE id = ?",
             (session.flow_id, session.flow_hash, session.step_id,

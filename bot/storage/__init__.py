@@ -148,6 +148,22 @@ class Database:
                         pass
                     raise translate(exc) from exc
 
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """One write statement, atomic on its own (no BEGIN/COMMIT round trips), returning
+        the rows of a RETURNING clause. Waits for any open transaction to finish first."""
+        async with self._lock:
+            try:
+                async with self.conn.execute(sql, params) as cursor:
+                    return list(await cursor.fetchall())
+            except sqlite3.Error as exc:
+                raise translate(exc) from exc
+
+    async def checkpoint(self) -> None:
+        """Move the write-ahead log into the main file and truncate it (after erasing data,
+        so that old pages do not linger in the log)."""
+        async with self._lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write in its own transaction; returns lastrowid."""
         async with self.transaction() as conn:

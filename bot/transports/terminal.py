@@ -56,6 +56,9 @@ class TerminalChat:
 
     async def pause_at_end(self) -> None:
         member = await self.coach.members.ensure(self.speaker, self.coach.clock.now())
+        assert self.coach.router is not None
+        if self.coach.router.cancel(member.id):
+            print("Cancelled. Nothing was changed.", file=self.stdout)
         session = await self.coach.engine.sessions.active(member.id)
         if session is not None:
             await self.coach.engine.pause(session)
