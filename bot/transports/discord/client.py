@@ -73,9 +73,18 @@ def _speaker(user: discord.abc.User, locale: str | None = None) -> Speaker:
 
 
 def _is_bot_dm(interaction: discord.Interaction) -> bool:
-    return interaction.guild_id is None and isinstance(interaction.channel, discord.DMChannel) \
-        and (interaction.channel.recipient is None
-             or interaction.channel.recipient.id == interaction.user.id)
+    """A DM between the member and the bot (private), not a DM or group chat between people
+    where a user-installed command runs (there every reply must be ephemeral)."""
+    if interaction.guild_id is not None:
+        return False
+    context = interaction.context
+    if context.dm_channel:
+        return True
+    if context.private_channel or context.guild:
+        return False
+    return isinstance(interaction.channel, discord.DMChannel) and (
+        interaction.channel.recipient is None
+        or interaction.channel.recipient.id == interaction.user.id)
 
 
 class CoachBot(commands.Bot):
@@ -359,6 +368,9 @@ class CoachBot(commands.Bot):
                     log.exception("confirm failed user=%s", user.id)
                     outs = [Outbound(SORRY, tone=Tone.ERROR)]
             else:
+                member = await self.coach.members.find(PLATFORM, str(user.id))
+                if member is not None and self.coach.router is not None:
+                    self.coach.router.cancel(member.id)
                 outs = [Outbound("Cancelled. Nothing was changed.")]
             await self.follow_up(interaction, outs, ephemeral=not in_dm)
 
