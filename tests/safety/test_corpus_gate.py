@@ -1,8 +1,8 @@
 """The corpus gate: recall on crisis messages and false alarms on ordinary ones.
 
 Three sets: `dev_*` was written alongside the lexicon; `heldout_*` and `fresh_*` were written
-separately to check that the rules generalise to phrasings they were not built from. Run with
-`-s` to see the per-category table. Per-category floors apply where a category has at least
+separately to measure phrasings the rules were not built from (their first, untuned scores are
+in their headers). Run with `-s` to see the per-category table. Per-category floors apply where a category has at least
 ten messages in a set; smaller cells are reported but too small to gate on.
 """
 
