@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.delivery import Delivery, DeliveryResult
 from bot.messages import Outbound
@@ -53,19 +53,31 @@ class TokenBucket:
             await self._sleep((1 - self.tokens) / self.rate)
 
 
+class Send(Protocol):
+    """One proactive send. `prepare` runs just before sending (None drops it); `done` gets
+    the transport's answer. Kept small: thousands may wait in the queue at once."""
+
+    async def prepare(self) -> tuple[Member, Sequence[Outbound], str | None] | None: ...
+
+    async def done(self, result: DeliveryResult) -> None: ...
+
+
 @dataclass(slots=True)
 class Job:
-    member: Member | None  # None for a post in a channel
+    member: Member
     messages: Sequence[Outbound]
     nonce: str | None
     before: Before | None = None
     after: After | None = None
-    channel_id: str | None = None  # set: post in this channel instead of a private message
-    sent_ids: list[str] | None = None  # a post's message ids are added here
 
-    @property
-    def who(self) -> str:
-        return f"channel={self.channel_id}" if self.member is None else f"member={self.member.id}"
+    async def prepare(self) -> tuple[Member, Sequence[Outbound], str | None] | None:
+        if self.before is not None and not await self.before():
+            return None
+        return self.member, self.messages, self.nonce
+
+    async def done(self, result: DeliveryResult) -> None:
+        if self.after is not None:
+            await self.after(result)
 
 
 class DeliveryQueue:
@@ -75,7 +87,7 @@ class DeliveryQueue:
                  bucket: TokenBucket | None = None) -> None:
         self.delivery = delivery
         self.bucket = bucket or TokenBucket(rate_per_second)
-        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+        self._queue: asyncio.Queue[Send] = asyncio.Queue()
         self._slots = asyncio.Semaphore(concurrency)
         self._inflight: set[asyncio.Task[None]] = set()
         self._worker: asyncio.Task[None] | None = None
@@ -98,7 +110,7 @@ class DeliveryQueue:
         if self._inflight:
             await asyncio.gather(*self._inflight, return_exceptions=True)
 
-    def submit(self, job: Job) -> None:
+    def submit(self, job: Send) -> None:
         self._queue.put_nowait(job)
 
     def pending(self) -> int:
@@ -138,7 +150,8 @@ class DeliveryQueue:
         while True:
             job = await self._queue.get()
             try:
-                if job.before is not None and not await job.before():
+                ready = await job.prepare()
+                if ready is None:
                     continue
                 await self._slots.acquire()
                 try:
@@ -146,36 +159,29 @@ class DeliveryQueue:
                 except BaseException:
                     self._slots.release()
                     raise
-                task = asyncio.create_task(self._send(job))
+                task = asyncio.create_task(self._send(job, *ready))
                 self._inflight.add(task)
                 task.add_done_callback(self._inflight.discard)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("delivery queue step failed %s", job.who)
+                log.exception("delivery queue step failed")
             finally:
                 self._queue.task_done()
 
-    async def _send(self, job: Job) -> None:
+    async def _send(self, job: Send, member: Member, messages: Sequence[Outbound],
+                    nonce: str | None) -> None:
         try:
             try:
-                if job.channel_id is not None:
-                    extra = {"sent_ids": job.sent_ids} if job.sent_ids is not None else {}
-                    result = await self.delivery.post(job.channel_id, job.messages,
-                                                      nonce=job.nonce, **extra)
-                else:
-                    assert job.member is not None
-                    result = await self.delivery.send(job.member, job.messages,
-                                                      nonce=job.nonce)
+                result = await self.delivery.send(member, messages, nonce=nonce)
             except Exception as exc:
-                log.warning("delivery raised %s: %s", job.who, type(exc).__name__)
+                log.warning("delivery raised member=%s: %s", member.id, type(exc).__name__)
                 result = DeliveryResult.FAILED
             self.sent += 1
             self.results[result] += 1
-            if job.after is not None:
-                try:
-                    await job.after(result)
-                except Exception:
-                    log.exception("after-send step failed %s", job.who)
+            try:
+                await job.done(result)
+            except Exception:
+                log.exception("after-send step failed member=%s", member.id)
         finally:
             self._slots.release()

@@ -7,6 +7,7 @@ once the coach is open and the delivery port is plugged in, and `stop` when shut
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -35,6 +36,10 @@ class NudgeScheduler:
             raise RuntimeError("plug in the transport's delivery port before the scheduler")
         if self.nudger.queue is None:
             self.nudger.attach(self.coach.delivery)
+        # Everything loaded so far (conversations, word lists, modules) lives as long as the
+        # process: keep it out of the garbage collector's full passes, which otherwise scan
+        # it all and can hold the event loop for tens of milliseconds during a large tick.
+        gc.freeze()
         scheduler = AsyncIOScheduler(timezone=UTC, event_loop=asyncio.get_running_loop())
         scheduler.add_job(self._tick, "interval",
                           seconds=self.coach.config.nudges.tick_seconds,

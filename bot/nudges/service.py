@@ -22,7 +22,7 @@ from bot.clock import iso, parse_iso
 from bot.delivery import Delivery, DeliveryResult
 from bot.members import Member
 from bot.messages import Choice, CommandRef, Outbound, Tone
-from bot.nudges.queue import DeliveryQueue, Job, TokenBucket
+from bot.nudges.queue import DeliveryQueue, TokenBucket
 from bot.nudges.schedule import Cadence, Plan, hhmm, out_of_quiet, parse_hhmm, wall_to_utc
 from bot.nudges.wording import Wording, load_wording
 
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MEMBER_COLUMNS = [f.name for f in fields(Member)]
 MAX_ATTEMPTS = 3
+WRITE_SLICE = 25  # rows per executemany call
+YIELD_EVERY = 20  # rows handled between yields to the event loop (about 2 ms of work)
 EVENING = time(19, 0)
 ANSWERED_STATES = {"answered": "You already answered this check-in. Thank you!",
                    "skipped": "This check-in was skipped, so there is nothing to answer.",
@@ -255,10 +257,10 @@ class Nudger:
                 result.rezoned += 1
 
     async def _claim_schedules(self, now: datetime, result: TickResult
-                               ) -> tuple[list[Job], bool]:
+                               ) -> tuple[list[NudgeSend], bool]:
         batch = self.config.batch_size
         window = timedelta(hours=self.config.catchup_hours)
-        jobs: list[Job] = []
+        jobs: list[NudgeSend] = []
         async with self.db.transaction() as conn:
             async with conn.execute(
                     "SELECT s.id AS s_id, s.cadence, s.days, s.local_time, s.zone, s.goals,"
@@ -277,7 +279,7 @@ class Nudger:
             ids: dict[tuple[int, str], int] = {}
             stamp = iso(now)
             for i, row in enumerate(records):
-                if i % 50 == 49:
+                if i % YIELD_EVERY == YIELD_EVERY - 1:
                     await asyncio.sleep(0)  # keep the loop responsive inside a batch
                 member = Member(**{c: row[c] for c in MEMBER_COLUMNS})
                 plan = Plan(Cadence.stored(row["cadence"], row["days"]),
@@ -305,12 +307,13 @@ class Nudger:
                                         nonce, stamp))
                     pending.append((member, row["s_id"], goal, latest))
                 advance.append((iso(following), sent_count, row["s_id"]))
-            await conn.executemany("UPDATE nudge_schedules SET next_due = ?, sent_count = ?"
-                                   " WHERE id = ?", advance)
+            await write_many(conn, "UPDATE nudge_schedules SET next_due = ?, sent_count = ?"
+                             " WHERE id = ?", advance)
             if occurrences:
-                await conn.executemany(
-                    "INSERT INTO nudge_occurrences (schedule_id, member_id, occurrence, goal_id,"
-                    " state, due_at, nonce, updated_at) VALUES (?, ?, ?, ?, 'in_flight', ?, ?, ?)"
+                await write_many(
+                    conn, "INSERT INTO nudge_occurrences (schedule_id, member_id, occurrence,"
+                    " goal_id, state, due_at, nonce, updated_at)"
+                    " VALUES (?, ?, ?, ?, 'in_flight', ?, ?, ?)"
                     " ON CONFLICT (schedule_id, occurrence) DO NOTHING", occurrences)
                 ids = await self._occurrence_ids(conn, [(o[0], o[2]) for o in occurrences])
             for member_id, count in notices:
@@ -318,14 +321,17 @@ class Nudger:
                     "INSERT INTO member_notices (member_id, kind, count, created_at)"
                     " VALUES (?, 'missed', ?, ?) ON CONFLICT (member_id, kind)"
                     " DO UPDATE SET count = count + excluded.count", (member_id, count, stamp))
-        for member, schedule_id, goal, latest in pending:
+        for i, (member, schedule_id, goal, latest) in enumerate(pending):
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)
             occurrence_id = ids.get((schedule_id, iso(latest)))
             if occurrence_id is not None:
                 jobs.append(self._job(member, occurrence_id, goal[1], goal[2],
                                       nonce_for(schedule_id, latest)))
         return jobs, len(records) == batch
 
-    async def _claim_waiting(self, now: datetime, result: TickResult) -> tuple[list[Job], bool]:
+    async def _claim_waiting(self, now: datetime, result: TickResult
+                             ) -> tuple[list[NudgeSend], bool]:
         """Snoozed nudges and retries whose time has come."""
         batch = self.config.batch_size
         window = timedelta(hours=self.config.catchup_hours)
@@ -359,8 +365,8 @@ class Nudger:
                     jobs.append(self._job(member, row["o_id"], row["number"], row["what"],
                                           nonce))
                 updates.append((state, iso(now), row["o_id"]))
-            await conn.executemany("UPDATE nudge_occurrences SET state = ?, updated_at = ?"
-                                   " WHERE id = ?", updates)
+            await write_many(conn, "UPDATE nudge_occurrences SET state = ?, updated_at = ?"
+                             " WHERE id = ?", updates)
         return jobs, len(records) == batch
 
     async def _recover(self, result: TickResult) -> None:
@@ -397,12 +403,15 @@ class Nudger:
     @staticmethod
     async def _occurrence_ids(conn: Any, keys: list[tuple[int, str]]
                               ) -> dict[tuple[int, str], int]:
-        marks = ",".join("(?, ?)" for _ in keys)
-        params = [v for key in keys for v in key]
+        wanted = set(keys)
+        schedule_ids = sorted({k[0] for k in keys})
+        marks = ",".join("?" * len(schedule_ids))
         async with conn.execute(
                 "SELECT id, schedule_id, occurrence FROM nudge_occurrences"  # noqa: S608
-                f" WHERE (schedule_id, occurrence) IN (VALUES {marks})", params) as cursor:
-            return {(r[1], r[2]): r[0] for r in await cursor.fetchall()}
+                f" WHERE schedule_id IN ({marks}) AND state = 'in_flight'",
+                schedule_ids) as cursor:
+            return {(r[1], r[2]): r[0] for r in await cursor.fetchall()
+                    if (r[1], r[2]) in wanted}
 
     # -- sending ------------------------------------------------------------------------------
 
@@ -417,33 +426,28 @@ class Nudger:
                                             (("nudge", str(occurrence_id)),), "answer"))]
 
     def _job(self, member: Member, occurrence_id: int, number: int, what: str, nonce: str
-             ) -> Job:
-        async def before() -> bool:
-            return await self._still_wanted(occurrence_id)
+             ) -> NudgeSend:
+        return NudgeSend(self, occurrence_id, number, what, nonce)
 
-        async def after(outcome: DeliveryResult) -> None:
-            await self._record(member, occurrence_id, outcome)
-        return Job(member, self.message(member, occurrence_id, number, what), nonce,
-                   before=before, after=after)
-
-    async def _still_wanted(self, occurrence_id: int) -> bool:
+    async def _still_wanted(self, occurrence_id: int) -> Member | None:
         """Checked just before sending: stop, pause and a crisis pause act at once."""
         row = await self.db.fetchone(
             "SELECT o.state, s.status, m.* FROM nudge_occurrences o"
             " JOIN nudge_schedules s ON s.id = o.schedule_id"
             " JOIN members m ON m.id = o.member_id WHERE o.id = ?", (occurrence_id,))
         if row is None or row["state"] != "in_flight" or row["status"] != "active":
-            return False
+            return None
         member = Member(**{c: row[c] for c in MEMBER_COLUMNS})
         now = self.coach.clock.now()
         if member.reminders_paused(now) or member.unreachable_since:
             await self.db.execute("UPDATE nudge_occurrences SET state = 'skipped',"
                                   " updated_at = ? WHERE id = ?", (iso(now), occurrence_id))
-            return False
-        return True
+            return None
+        return member
 
     async def _record(self, member: Member, occurrence_id: int, outcome: DeliveryResult
                       ) -> None:
+        """The transport's answer: sent, unreachable (no retries) or a passing fault."""
         now = self.coach.clock.now()
         stamp = iso(now)
         async with self.db.transaction() as conn:
@@ -597,6 +601,38 @@ class Nudger:
                     continue
             await self.db.execute("DELETE FROM member_notices WHERE id = ?", (row["id"],))
         return out
+
+
+async def write_many(conn: Any, sql: str, params: Sequence[tuple[Any, ...]]) -> None:
+    """executemany in small slices: the database thread holds the GIL for most of a long
+    executemany, which would stall the event loop; between slices the loop runs."""
+    for start in range(0, len(params), WRITE_SLICE):
+        await conn.executemany(sql, params[start:start + WRITE_SLICE])
+
+
+class NudgeSend:
+    """A nudge waiting in the delivery queue: small, because thousands may wait at once (the
+    member and the message are read when its turn comes)."""
+
+    __slots__ = ("member", "nonce", "number", "nudger", "occurrence_id", "what")
+
+    def __init__(self, nudger: Nudger, occurrence_id: int, number: int, what: str,
+                 nonce: str) -> None:
+        self.nudger, self.occurrence_id, self.number = nudger, occurrence_id, number
+        self.what, self.nonce = what, nonce
+        self.member: Member | None = None
+
+    async def prepare(self) -> tuple[Member, Sequence[Outbound], str | None] | None:
+        member = await self.nudger._still_wanted(self.occurrence_id)
+        if member is None:
+            return None
+        self.member = member
+        return member, self.nudger.message(member, self.occurrence_id, self.number,
+                                           self.what), self.nonce
+
+    async def done(self, result: DeliveryResult) -> None:
+        assert self.member is not None
+        await self.nudger._record(self.member, self.occurrence_id, result)
 
 
 def _quiet(row: Any) -> tuple[time, time] | None:
