@@ -153,8 +153,7 @@ class Database:
         the rows of a RETURNING clause. Waits for any open transaction to finish first."""
         async with self._lock:
             try:
-                async with self.conn.execute(sql, params) as cursor:
-                    return list(await cursor.fetchall())
+                return list(await self.conn.execute_fetchall(sql, params))
             except sqlite3.Error as exc:
                 raise translate(exc) from exc
 
@@ -171,16 +170,13 @@ class Database:
             return cursor.lastrowid or 0
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        try:
-            async with self.conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
-        except sqlite3.Error as exc:
-            raise translate(exc) from exc
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        # One hop to the database thread (execute + fetch + close together).
         try:
-            async with self.conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self.conn.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise translate(exc) from exc
 
