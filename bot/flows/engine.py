@@ -42,6 +42,7 @@ GENERIC_HELP = (
     "question before), skip (only for optional questions), help (this message). If you need "
     "support beyond coaching, type /resources.")
 YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
+_SHARED_RNG = random.Random()  # seeding a new Random from the OS per prompt costs more than the prompt
 
 
 def keyword(text: str) -> str | None:
@@ -480,7 +481,7 @@ class Engine:
 
     def _rng(self, session: Session) -> random.Random:
         if self.seed is None:
-            return random.Random()
+            return _SHARED_RNG
         visits = len(session.history)
         return random.Random(f"{self.seed}:{session.id}:{session.step_id}:{visits}")
 
