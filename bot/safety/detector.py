@@ -22,6 +22,7 @@ from bot.safety.lexicon import (
     Candidate,
     Lexicon,
     LexiconError,
+    Rule,
     bundled_paths,
     expand_paths,
     load_lexicon,
@@ -68,6 +69,8 @@ _PRIORITY = {c: i for i, c in enumerate((
 # What a past, recovered experience silences: the member's own risk, not someone else's.
 _SELF = frozenset(("suicidal_ideation", "plan_or_means", "goodbye", "self_harm",
                    "overdose_or_medical", "hopelessness"))
+# A recovered past also covers abuse that is over.
+_OWN = _SELF | {"abuse_or_danger"}
 # Ideation plus a time, a means or a goodbye becomes that urgent category.
 _ESCALATE_INTO = frozenset(("suicidal_ideation", "hopelessness"))
 # These keep their category and become urgent.
@@ -86,6 +89,8 @@ class CrisisDetector:
         self._stops = lexicon.gap_stops
         self._main_cache: dict[str, tuple[Candidate, ...]] = {}
         self._aux_cache: dict[str, tuple[Candidate, ...]] = {}
+        self._concept_cache: dict[str, tuple[Candidate, ...]] = {}
+        self._rules = lexicon.rules
 
     @classmethod
     def load(cls, extra_paths: Sequence[Path] = ()) -> CrisisDetector:
@@ -110,10 +115,42 @@ class CrisisDetector:
 
     def assess(self, text: str) -> Assessment:
         toks = self._tokens(text)
-        hits = self._scan(toks, self._main_cache, self._lex.main, self._lex.main_prefix)
+        lex = self._lex
+        hits = self._scan(toks, self._main_cache, lex.main, lex.main_prefix)
+        if self._rules:
+            concepts = self._scan(toks, self._concept_cache, lex.concept, lex.concept_prefix)
+            if concepts:
+                hits.extend(self._combine(toks, concepts))
         if not hits:
             return NO_CRISIS
         return self._decide(toks, hits)
+
+    # -- concepts and rules -----------------------------------------------------------------
+
+    def _combine(self, toks: list[str], concepts: list[Hit]) -> list[Hit]:
+        """The rules whose concepts appear together; each as a hit over the words it used."""
+        entries = self._entries
+        found: dict[str, list[tuple[int, int]]] = {}
+        for idx, s, e in concepts:
+            if self._negated(toks, s):
+                continue
+            found.setdefault(entries[idx].name, []).append((s, e))
+        if not found:
+            return []
+        out: list[Hit] = []
+        windows: dict[str, list[int]] = {}
+        for rule in self._rules:
+            if not rule.needs.issubset(found.keys()):
+                continue
+            if rule.any and rule.any.isdisjoint(found.keys()):
+                continue
+            wid = windows.get(rule.scope)
+            if wid is None:
+                wid = windows[rule.scope] = _window_ids(toks, rule.scope)
+            span = _fire(rule, found, wid)
+            if span is not None:
+                out.append((rule.entry, span[0], span[1]))
+        return out
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -188,9 +225,12 @@ class CrisisDetector:
                 continue
             if entry.unless and self._in_scope(toks, s, contexts, entry.unless, "sentence"):
                 continue
-            if entry.kind == "crisis" and self._suppressed(toks, s, entry.name, entry.level,
+            if entry.kind != "watch" and self._suppressed(toks, s, entry.name, entry.level,
                                                            contexts):
                 continue
+            if (entry.name in _OWN and "long_ago" in contexts and "relapse" not in contexts
+                    and self._in_scope(toks, s, contexts, ("long_ago",), "clause")):
+                continue  # "three years ago I attempted suicide": told as long past
             if (entry.name in _SELF and others
                     and any(os_ < e and s < oe for os_, oe in others)):
                 continue  # "my friend wants to kill himself": about someone else
@@ -199,7 +239,7 @@ class CrisisDetector:
             return NO_CRISIS
 
         if "recovery" in contexts and "past" in contexts and "relapse" not in contexts:
-            found = [f for f in found if f[1] not in _SELF]
+            found = [f for f in found if f[1] not in _OWN]
             if not found:
                 return Assessment(Level.WATCH, "distress")
 
@@ -227,13 +267,71 @@ class CrisisDetector:
             return False
         if scope == "message":
             return True
+        ends = BOUNDARIES if scope == "clause" else (SENTENCE,)
         lo = start
-        while lo > 0 and toks[lo - 1] != SENTENCE:
+        while lo > 0 and toks[lo - 1] not in ends:
             lo -= 1
         hi = start
-        while hi < len(toks) and toks[hi] != SENTENCE:
+        while hi < len(toks) and toks[hi] not in ends:
             hi += 1
         return any(lo <= p < hi for p in positions)
+
+
+def _window_ids(toks: list[str], scope: str) -> list[int]:
+    """For each token, the number of the clause, sentence or message it belongs to."""
+    if scope == "message":
+        return [0] * len(toks)
+    stops = BOUNDARIES if scope == "clause" else (SENTENCE,)
+    out: list[int] = []
+    n = 0
+    for t in toks:
+        if t in stops:
+            n += 1
+        out.append(n)
+    return out
+
+
+def _present(names: frozenset[str], found: dict[str, list[tuple[int, int]]], wid: list[int],
+             w: int) -> list[str]:
+    """Which of these concepts occur in window `w`."""
+    return [n for n in names if any(wid[s] == w for s, _ in found.get(n, ()))]
+
+
+def _fire(rule: Rule, found: dict[str, list[tuple[int, int]]],
+          wid: list[int]) -> tuple[int, int] | None:
+    """The span of a match of the rule, or None."""
+    if rule.seq:
+        starts = found[rule.seq[0]]
+    else:
+        starts = [h for n in rule.all for h in found[n]]
+    for s, e in starts:
+        w = wid[s]
+        if rule.seq:
+            end = _follow(rule.seq, 1, found, wid, w, e, rule.near)
+            if end < 0:
+                continue
+        else:
+            end = e
+        if rule.all and len(_present(rule.all, found, wid, w)) < len(rule.all):
+            continue
+        if rule.any and not _present(rule.any, found, wid, w):
+            continue
+        if rule.none and _present(rule.none, found, wid, w):
+            continue
+        return s, end
+    return None
+
+
+def _follow(seq: tuple[str, ...], k: int, found: dict[str, list[tuple[int, int]]],
+            wid: list[int], w: int, prev_end: int, near: int) -> int:
+    if k == len(seq):
+        return prev_end
+    for s, e in found[seq[k]]:
+        if s >= prev_end and s - prev_end <= near and wid[s] == w:
+            end = _follow(seq, k + 1, found, wid, w, e, near)
+            if end >= 0:
+                return end
+    return -1
 
 
 def _candidates(token: str, index: dict[str, list[Candidate]],

@@ -35,10 +35,14 @@ CRISIS_CATEGORIES = (
 )
 WATCH_CATEGORIES = ("distress",)
 CRISIS_LEVELS = ("concern", "urgent")
-RESERVED_CONTEXTS = ("past", "recovery", "relapse")
+RESERVED_CONTEXTS = ("past", "recovery", "relapse", "long_ago")
 SCOPES = ("sentence", "message")
+RULE_SCOPES = ("clause", "sentence", "message")
+RULE_KEYS = ("category", "level", "seq", "all", "any", "none", "scope", "near", "unless")
+DEFAULT_NEAR = 4
 TOP_KEYS = ("language", "rewrite", "fillers", "negators", "negation_breakers", "scope_breakers",
-            "sets", "crisis", "watch", "escalate", "exceptions", "contexts", "emoji")
+            "sets", "crisis", "watch", "escalate", "exceptions", "contexts", "emoji",
+            "concepts", "rules")
 _SET_REF = re.compile(r"(<[^<>\s]+>)")
 _LANGUAGE = re.compile(r"^(any|[a-z]{2,3}(-[A-Za-z0-9]{2,8})?)$")
 
@@ -59,6 +63,20 @@ class Context:
     up_to: str = "concern"
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Concepts that together, inside one clause, sentence or message, mean a crisis."""
+
+    entry: int  # index of the rule's Entry (category, level, unless)
+    seq: tuple[str, ...]  # concepts in this order, each within `near` tokens of the previous
+    all: frozenset[str]  # concepts anywhere in the scope
+    any: frozenset[str]  # at least one of these in the scope (when not empty)
+    none: frozenset[str]  # none of these in the scope
+    scope: str
+    near: int
+    needs: frozenset[str]  # every concept the rule cannot match without
+
+
 @dataclass(slots=True)
 class Lexicon:
     """Everything the detector needs, compiled."""
@@ -74,6 +92,9 @@ class Lexicon:
     scope_breakers: frozenset[str]
     contexts: dict[str, Context]
     gap_stops: frozenset[str] = field(default_factory=frozenset)
+    concept: dict[str, list[Candidate]] = field(default_factory=dict)
+    concept_prefix: dict[str, list[Candidate]] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
 
 
 class LexiconError(Exception):
@@ -115,6 +136,20 @@ class _Raw:
     contexts: dict[str, Context] = field(default_factory=dict)
     context_marks: list[tuple[YamlDocument, tuple[Any, ...], str]] = field(default_factory=list)
     emoji: dict[str, str] = field(default_factory=dict)
+    concepts: dict[str, list[tuple[YamlDocument, tuple[Any, ...]]]] = field(default_factory=dict)
+    rules: list[_RawRule] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _RawRule:
+    doc: YamlDocument
+    path: tuple[Any, ...]
+    category: str
+    level: str
+    lists: dict[str, list[tuple[tuple[Any, ...], str]]]
+    scope: str
+    near: int
+    unless: frozenset[str]
 
 
 def _text_list(doc: YamlDocument, path: tuple[Any, ...], problems: list[Problem],
@@ -230,6 +265,73 @@ def _read_file(path: Path, raw: _Raw, problems: list[Problem]) -> None:
     if "contexts" in top and _mapping(doc, ("contexts",), problems, "contexts"):
         for name in top["contexts"]:
             _read_context(doc, str(name), raw, problems)
+    if "concepts" in top and _mapping(doc, ("concepts",), problems, "concepts"):
+        for name in top["concepts"]:
+            if not re.fullmatch(r"[a-z0-9_]+", str(name)):
+                problems.append(doc.problem(("concepts", name), f"concept name {name!r} should "
+                                            "use lowercase letters, digits and _", at_key=True))
+                continue
+            raw.concepts.setdefault(str(name), []).append((doc, ("concepts", name)))
+            _entries(doc, ("concepts", name), "concept", str(name), "", raw, problems)
+    if "rules" in top:
+        _read_rules(doc, raw, problems)
+
+
+def _read_rules(doc: YamlDocument, raw: _Raw, problems: list[Problem]) -> None:
+    value = doc.data["rules"]
+    if value is None:
+        return
+    if not isinstance(value, list):
+        problems.append(doc.problem(("rules",), f"rules should be a list, found {describe(value)}",
+                                    "write one rule per item, each starting with '- '"))
+        return
+    for i in range(len(value)):
+        p = ("rules", i)
+        body = check_mapping(doc, p, problems, required=("category", "level"),
+                             optional=RULE_KEYS[2:], what="a rule")
+        if body is None:
+            continue
+        category = doc.text((*p, "category"), problems, what="a category")
+        level = doc.text((*p, "level"), problems, what="a level")
+        ok = True
+        if category is not None and category not in CRISIS_CATEGORIES:
+            problems.append(doc.problem((*p, "category"), f"unknown category {category!r}",
+                                        did_you_mean(category, CRISIS_CATEGORIES)
+                                        or f"categories: {', '.join(CRISIS_CATEGORIES)}"))
+            ok = False
+        if level is not None and level not in CRISIS_LEVELS:
+            problems.append(doc.problem((*p, "level"), f"unknown level {level!r}",
+                                        did_you_mean(level, CRISIS_LEVELS) or "concern or urgent"))
+            ok = False
+        scope = "sentence"
+        if "scope" in body:
+            found = doc.text((*p, "scope"), problems, what="a scope")
+            if found is not None and found not in RULE_SCOPES:
+                problems.append(doc.problem((*p, "scope"), f"unknown scope {found!r}",
+                                            did_you_mean(found, RULE_SCOPES)
+                                            or "clause, sentence or message"))
+                ok = False
+            elif found is not None:
+                scope = found
+        near = DEFAULT_NEAR
+        if "near" in body:
+            n = body["near"]
+            if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 20:
+                problems.append(doc.problem((*p, "near"), f"near should be a whole number of "
+                                            f"words from 0 to 20, found {describe(n)}"))
+                ok = False
+            else:
+                near = n
+        lists = {key: _text_list(doc, (*p, key), problems, key)
+                 for key in ("seq", "all", "any", "none")}
+        if not lists["seq"] and not lists["all"]:
+            problems.append(doc.problem(p, "a rule needs concepts in 'seq' or 'all'",
+                                        "for example seq: [self, desire, death]"))
+            ok = False
+        unless = frozenset(t for up, t in _text_list(doc, (*p, "unless"), problems, "unless")
+                           if _note_unless(doc, up, t, raw))
+        if ok and category is not None and level is not None:
+            raw.rules.append(_RawRule(doc, p, category, level, lists, scope, near, unless))
 
 
 def _mapping(doc: YamlDocument, path: tuple[Any, ...], problems: list[Problem],
@@ -388,6 +490,8 @@ def load_lexicon(paths: Sequence[Path]) -> tuple[Lexicon | None, list[Problem]]:
     main_prefix: dict[str, list[Candidate]] = {}
     aux: dict[str, list[Candidate]] = {}
     aux_prefix: dict[str, list[Candidate]] = {}
+    concept: dict[str, list[Candidate]] = {}
+    concept_prefix: dict[str, list[Candidate]] = {}
     seen: dict[tuple[str, str, str, tuple[Variant, ...]], tuple[str, int]] = {}
     vocab: set[str] = set()
     for ph in raw.phrases:
@@ -407,8 +511,12 @@ def load_lexicon(paths: Sequence[Path]) -> tuple[Lexicon | None, list[Problem]]:
         seen[key] = (ph.doc.source, mark.line)
         idx = len(entries)
         entries.append(ph.entry)
-        is_main = ph.entry.kind in ("crisis", "watch")
-        target, target_prefix = (main, main_prefix) if is_main else (aux, aux_prefix)
+        if ph.entry.kind == "concept":
+            target, target_prefix = concept, concept_prefix
+        elif ph.entry.kind in ("crisis", "watch"):
+            target, target_prefix = main, main_prefix
+        else:
+            target, target_prefix = aux, aux_prefix
         for v in variants:
             vocab.update(literal_words(v))
             first_words, first_prefixes = starts(v)
@@ -417,6 +525,26 @@ def load_lexicon(paths: Sequence[Path]) -> tuple[Lexicon | None, list[Problem]]:
                 target.setdefault(w, []).append(cand)
             for pre in first_prefixes:
                 target_prefix.setdefault(pre[:3], []).append(cand)
+
+    rules: list[Rule] = []
+    for rr in raw.rules:
+        bad = False
+        for items in rr.lists.values():
+            for p, name in items:
+                if name not in raw.concepts:
+                    problems.append(rr.doc.problem(p, f"unknown concept {name!r}",
+                                                   did_you_mean(name, sorted(raw.concepts))))
+                    bad = True
+        if bad:
+            continue
+        seq = tuple(n for _, n in rr.lists["seq"])
+        every = frozenset(n for _, n in rr.lists["all"])
+        text = " + ".join([*seq, *sorted(every)])
+        entries.append(Entry("rule", rr.category, rr.level, text, rr.unless))
+        rules.append(Rule(len(entries) - 1, seq, every,
+                          frozenset(n for _, n in rr.lists["any"]),
+                          frozenset(n for _, n in rr.lists["none"]),
+                          rr.scope, rr.near, frozenset(seq) | every))
 
     if problems:
         return None, problems
@@ -434,6 +562,7 @@ def load_lexicon(paths: Sequence[Path]) -> tuple[Lexicon | None, list[Problem]]:
         scope_breakers=frozenset(w for t in raw.scope_breakers for w in words(t)),
         contexts=raw.contexts,
         gap_stops=negators | BOUNDARIES,
+        concept=concept, concept_prefix=concept_prefix, rules=rules,
     ), problems
 
 
@@ -477,7 +606,7 @@ def validate_lexicon(paths: Sequence[Path]) -> list[Problem]:
 
 
 __all__ = [
-    "CRISIS_CATEGORIES", "CRISIS_LEVELS", "Context", "Entry", "Lexicon", "LexiconError",
+    "CRISIS_CATEGORIES", "CRISIS_LEVELS", "Context", "Entry", "Lexicon", "LexiconError", "Rule",
     "WATCH_CATEGORIES", "GAP_WORDS", "LIT", "bundled_paths", "expand_paths", "load_lexicon",
     "validate_lexicon",
 ]
