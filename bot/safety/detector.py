@@ -228,8 +228,9 @@ class CrisisDetector:
             if entry.kind != "watch" and self._suppressed(toks, s, entry.name, entry.level,
                                                            contexts):
                 continue
-            if (entry.name in _OWN and "long_ago" in contexts and "relapse" not in contexts
-                    and self._in_scope(toks, s, contexts, ("long_ago",), "clause")):
+            if (entry.name in _OWN and "long_ago" in contexts
+                    and self._in_scope(toks, s, contexts, ("long_ago",), "clause")
+                    and not self._in_scope(toks, s, contexts, ("relapse",), "clause")):
                 continue  # "three years ago I attempted suicide": told as long past
             if (entry.name in _SELF and others
                     and any(os_ < e and s < oe for os_, oe in others)):

@@ -45,6 +45,8 @@ _CONTRACTION_WORDS = {
 # "k i l l", "k.i.l.l", "k-i-l-l": three or more single letters or digits, one separator each.
 _SPACED = re.compile(r"(?<![^\W_])[^\W_](?:[ .\-*][^\W_]){2,}(?![^\W_])")
 _SPACED_SEP = re.compile(r"[ .\-*]")
+# "s/h", "s.h": two single letters around a slash are one short form.
+_LETTER_SLASH = re.compile(r"(?<![^\W_])([^\W\d_])/([^\W\d_])(?![^\W_])")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
 _BANG_IN_WORD = re.compile(r"(?<=[^\W\d_])!(?=[^\W\d_])")
 _TOKEN = re.compile(r"[\w$@]+|[.!?;\n]|[,:()\"/]")
@@ -103,6 +105,8 @@ class Normalizer:
             s = unicodedata.normalize("NFD", s).translate(_COMBINING)
         else:
             s = s.lower()
+        if "/" in s:
+            s = _LETTER_SLASH.sub(r"\1\2", s)
         if "'" in s:
             s = _CONTRACTIONS.sub(_contraction, s).replace("'", " ")
         if "!" in s:
@@ -136,16 +140,22 @@ class Normalizer:
                 tok = _unleet(tok)
                 if not tok:
                     continue
+            parts = None
             if joined and tok in joined and tok not in self._vocab:
                 parts = self.segment(tok)
-                if parts:
-                    for part in parts:
-                        mapped = rewrite.get(part)
-                        if mapped is None:
-                            append(part)
-                        else:
-                            out.extend(mapped)
-                    continue
+            elif len(tok) >= 7 and tok[0] == "i" and tok not in self._vocab and tok not in rewrite:
+                # "iwanttodie": a first-person sentence typed without spaces
+                parts = self.segment(tok)
+                if parts is not None and len(parts) < 3:
+                    parts = None
+            if parts:
+                for part in parts:
+                    mapped = rewrite.get(part)
+                    if mapped is None:
+                        append(part)
+                    else:
+                        out.extend(mapped)
+                continue
             mapped = rewrite.get(tok)
             if mapped is None:
                 append(tok)
