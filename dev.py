@@ -23,7 +23,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
 def ensure(extra: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs before anything is installed
         sys.exit("coachbot needs Python 3.11 or newer; this is " + sys.version.split()[0])
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv ...", file=sys.stderr)

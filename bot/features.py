@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import coaching, conversations_admin, nudges, privacy, server_settings
+from bot import coaching, conversations_admin, groups, nudges, privacy, server_settings
 from bot.goals import commands as goals
 
 if TYPE_CHECKING:
     from bot.app import Coach
 
 FEATURES = (coaching.register, conversations_admin.register, server_settings.register,
-            privacy.register, goals.register, nudges.register)
+            privacy.register, goals.register, nudges.register, groups.register)
 
 
 def register_all(coach: Coach) -> None:

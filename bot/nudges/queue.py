@@ -64,13 +64,15 @@ class Send(Protocol):
 
 @dataclass(slots=True)
 class Job:
-    member: Member
+    member: Member | None  # None for a post in a channel
     messages: Sequence[Outbound]
     nonce: str | None
     before: Before | None = None
     after: After | None = None
+    channel_id: str | None = None  # a channel post instead of a private send
+    sent_ids: list[str] | None = None  # receives the ids of the channel messages posted
 
-    async def prepare(self) -> tuple[Member, Sequence[Outbound], str | None] | None:
+    async def prepare(self) -> tuple[Member | None, Sequence[Outbound], str | None] | None:
         if self.before is not None and not await self.before():
             return None
         return self.member, self.messages, self.nonce
@@ -169,19 +171,27 @@ class DeliveryQueue:
             finally:
                 self._queue.task_done()
 
-    async def _send(self, job: Send, member: Member, messages: Sequence[Outbound],
+    async def _send(self, job: Send, member: Member | None, messages: Sequence[Outbound],
                     nonce: str | None) -> None:
+        channel_id = getattr(job, "channel_id", None)
         try:
             try:
-                result = await self.delivery.send(member, messages, nonce=nonce)
+                if channel_id is not None:
+                    result = await self.delivery.post(channel_id, messages, nonce=nonce,
+                                                      sent_ids=getattr(job, "sent_ids", None))
+                else:
+                    assert member is not None
+                    result = await self.delivery.send(member, messages, nonce=nonce)
             except Exception as exc:
-                log.warning("delivery raised member=%s: %s", member.id, type(exc).__name__)
+                log.warning("delivery raised member=%s channel=%s: %s",
+                            member.id if member else None, channel_id, type(exc).__name__)
                 result = DeliveryResult.FAILED
             self.sent += 1
             self.results[result] += 1
             try:
                 await job.done(result)
             except Exception:
-                log.exception("after-send step failed member=%s", member.id)
+                log.exception("after-send step failed member=%s",
+                              member.id if member else None)
         finally:
             self._slots.release()

@@ -208,7 +208,7 @@ async def test_crisis_mid_conversation_pauses_and_stores_no_text(energy: Coach,
     # Only an explicit request resumes coaching.
     assert "What drained your energy" in await talk("continue")
     await energy.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw = Path(config.database).read_bytes()
+    raw = Path(config.database).read_bytes()  # noqa: ASYNC240
     assert b"kill myself" not in raw
     with sqlite3.connect(config.database) as conn:
         levels = conn.execute("SELECT level, category FROM crisis_events").fetchall()

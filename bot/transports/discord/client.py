@@ -30,7 +30,7 @@ from bot.commands import Command
 from bot.delivery import DeliveryResult
 from bot.messages import AnswerRef, CommandCall, Inbound, Outbound, Speaker, Tone
 from bot.server_settings import settings_of
-from bot.transports.discord import appcommands, components, moderation
+from bot.transports.discord import appcommands, components, groups, moderation
 from bot.transports.discord.delivery import DiscordDelivery, Pacer, stopped
 from bot.transports.discord.render import NO_MENTIONS, Piece, is_crisis, render
 
@@ -120,6 +120,7 @@ class CoachBot(commands.Bot):
         coach.delivery = self.delivery
         coach.crisis.alert = self._alert
         moderation.register_data_rights(self)
+        groups.setup(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         self.install_commands()
         if self.sync_commands:
