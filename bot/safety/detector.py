@@ -117,7 +117,7 @@ class CrisisDetector:
         toks = self._tokens(text)
         lex = self._lex
         hits = self._scan(toks, self._main_cache, lex.main, lex.main_prefix)
-        if self._rules:
+        if self._rules and self._triggered(toks):
             concepts = self._scan(toks, self._concept_cache, lex.concept, lex.concept_prefix)
             if concepts:
                 hits.extend(self._combine(toks, concepts))
@@ -126,6 +126,15 @@ class CrisisDetector:
         return self._decide(toks, hits)
 
     # -- concepts and rules -----------------------------------------------------------------
+
+    def _triggered(self, toks: list[str]) -> bool:
+        """Whether the message holds a word some rule cannot match without."""
+        words = self._lex.rule_triggers
+        prefixes = self._lex.rule_trigger_prefixes
+        for t in toks:
+            if t in words or (prefixes and t[:3] in prefixes):
+                return True
+        return False
 
     def _combine(self, toks: list[str], concepts: list[Hit]) -> list[Hit]:
         """The rules whose concepts appear together; each as a hit over the words it used."""

@@ -184,6 +184,9 @@ est pas ne ich du er sie es und der die das nicht eu voce ele ela o os um uma e 
 """.split())
 
 
+COMMON_WORDS = _COMMON
+
+
 def required_words(variant: Sequence[Element]) -> tuple[frozenset[str], ...]:
     """Word sets a message must contain for this phrase to match: a cheap pre-check.
 

@@ -2,7 +2,8 @@
 
 Three sets: `dev_*` was written alongside the lexicon; `heldout_*` and `fresh_*` were written
 separately to measure phrasings the rules were not built from (their first, untuned scores are
-in their headers). Run with `-s` to see the per-category table. Per-category floors apply where a category has at least
+in their headers); `blind_a_*` and `blind_b_*` were written without reading the rules or the
+other sets. Run with `-s` to see the per-category table. Per-category floors apply where a category has at least
 ten messages in a set; smaller cells are reported but too small to gate on.
 """
 
@@ -22,7 +23,7 @@ MIN_CELL = 10
 MIN_URGENT = 0.80
 MIN_CATEGORY_AGREEMENT = 0.85
 
-SETS = ["dev", "heldout", "fresh"]
+SETS = ["dev", "heldout", "fresh", "blind_a", "blind_b"]
 
 
 @pytest.mark.parametrize("name", SETS)
