@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from bot.app import Coach
 
 FEATURES = (coaching.register, conversations_admin.register, server_settings.register,
-            privacy.register, goals.register, nudges.register, groups.register)
+            goals.register, nudges.register, groups.register, privacy.register)
 
 
 def register_all(coach: Coach) -> None:

@@ -61,7 +61,12 @@ async def mydata_delete(ctx: CommandContext) -> list[Outbound]:
 
 
 def register(coach: Coach) -> None:
+    """Registered last: retention runs as work of the single scheduler tick."""
     privacy_of(coach)
+    nudger = getattr(coach, "nudger", None)
+    if nudger is not None:
+        from bot.privacy.retention import retention_work
+        nudger.due_work.append(retention_work(coach))
     add = coach.registry.command
     add("mydata", "export", summary="Get a file with everything I keep about you",
         where=EVERYWHERE)(mydata_export)

@@ -89,7 +89,8 @@ def _is_bot_dm(interaction: discord.Interaction) -> bool:
 
 class CoachBot(commands.Bot):
     def __init__(self, coach: Coach, *, answer_mentions: bool = False, sync: bool | None = None,
-                 rate_per_second: float | None = None, **kwargs: Any) -> None:
+                 rate_per_second: float | None = None, schedule: bool = False,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("intents", intents(guild_messages=answer_mentions,
                                              message_content=coach.config.discord.message_content,
                                              members=coach.config.discord.member_events))
@@ -109,6 +110,8 @@ class CoachBot(commands.Bot):
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = \
             weakref.WeakValueDictionary()
         self.synced = asyncio.Event()
+        self.schedule = schedule  # run the nudge scheduler (check-ins, group prompts, retention)
+        self.scheduler: Any = None
 
     # -- start -----------------------------------------------------------------------------
 
@@ -126,6 +129,20 @@ class CoachBot(commands.Bot):
         if self.sync_commands:
             await self.sync_if_changed()
         self.synced.set()
+        if self.schedule:
+            from bot.nudges.commands import start_scheduler
+            self.scheduler = await start_scheduler(coach)
+
+    async def close(self) -> None:
+        """Stop the scheduler first (sends already started finish; claimed check-ins not yet
+        sent stay recorded and go out after the restart), then disconnect."""
+        if self.scheduler is not None:
+            scheduler, self.scheduler = self.scheduler, None
+            try:
+                await scheduler.stop()
+            except Exception as exc:
+                log.warning("scheduler did not stop cleanly: %s", type(exc).__name__)
+        await super().close()
 
     def install_commands(self) -> None:
         """(Re)build the slash commands from the registry."""

@@ -52,7 +52,7 @@ async def serve(config: Config, *, ready: asyncio.Event | None = None) -> int:
         return 2
     for problem in coach.load_problems:
         log.warning("skipped a conversation with errors: %s", problem)
-    bot = CoachBot(coach)
+    bot = CoachBot(coach, schedule=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
