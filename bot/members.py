@@ -67,9 +67,9 @@ class Members:
         self.db = db
 
     async def ensure(self, speaker: Speaker, now: datetime) -> Member:
-        """The member behind a platform user, created on first contact.
+        """The member behind a platform user, created on first contact, in one statement.
 
-        Writing to the bot again clears an "unreachable" mark (their DMs work again).
+        (A transport clears the "unreachable" mark when a member writes to it again.)
         """
         stamp = iso(now)
         rows = await self.db.write(

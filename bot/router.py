@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import DM, SERVER, TERMINAL, Command, CommandContext, CommandError
 from bot.crisis import wants_to_continue
-from bot.flows.answers import visible
+from bot.flows.answers import printable, visible
 from bot.messages import CommandCall, Inbound, Outbound, Tone
 from bot.storage import StorageError
 
@@ -78,6 +78,9 @@ class Router:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         coach = self.coach
+        clean = printable(inbound.text)  # terminal escapes and bells never travel further
+        if clean != inbound.text:
+            inbound = replace(inbound, text=clean)
         assessment = coach.crisis.assess(texts_of(inbound))
         if assessment.crisis:
             member = None
@@ -244,7 +247,7 @@ class Router:
             del self._pending[member.id]
             return [Outbound(f"Cancelled {pending.command.name}. Nothing was saved.")]
         field_ = pending.command.form[len(pending.form)]
-        value = visible(text)
+        value = printable(text).strip() if visible(text) else ""
         if not value and field_.required:
             return [Outbound(f"{field_.label} is needed. Please write a few words, or type "
                              "cancel.", tone=Tone.ERROR)]
@@ -261,6 +264,10 @@ class Router:
     @staticmethod
     def _form_prompt(pending: Pending) -> Outbound:
         field_ = pending.command.form[len(pending.form)]
-        note = "" if field_.required else " (optional: press Enter to skip)"
+        note = ""
+        if not field_.required:
+            note = (" (press Enter to skip)" if "optional" in field_.label.lower()
+                    else " (optional: press Enter to skip)")
+        end = "" if field_.label.rstrip().endswith(("?", ".", ")")) and not note else "."
         example = f" For example: {field_.placeholder}" if field_.placeholder else ""
-        return Outbound(f"{field_.label}{note}.{example}", tone=Tone.ASK)
+        return Outbound(f"{field_.label}{note}{end}{example}", tone=Tone.ASK)

@@ -26,9 +26,14 @@ class Invalid:
 
 
 def visible(text: str) -> str:
-    """The text without invisible characters (zero-width spaces, direction marks)."""
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc")
-                   or ch in "\n\t").strip()
+    """The text without invisible characters (zero-width spaces, direction marks, controls).
+
+    The zero-width joiner stays inside emoji such as 🏃‍♀️; text made only of invisible
+    characters is empty.
+    """
+    kept = "".join(ch for ch in text if ch in "\n\t\u200d"
+                   or unicodedata.category(ch) not in ("Cf", "Cc"))
+    return kept.strip() if kept.replace("\u200d", "").strip() else ""
 
 
 def _words(text: str) -> str:
