@@ -146,6 +146,9 @@ class Nudger:
         self.queue: DeliveryQueue | None = None
         self.due_work: list[DueWork] = []
         self._recovered = False
+        # Members with a notice waiting, so that the router's per-message check costs no
+        # database round trip for everyone else. Loaded once; every insert adds to it.
+        self._with_notices: set[int] | None = None
 
     def attach(self, delivery: Delivery, *, bucket: TokenBucket | None = None
                ) -> DeliveryQueue:
@@ -317,6 +320,7 @@ class Nudger:
                     " ON CONFLICT (schedule_id, occurrence) DO NOTHING", occurrences)
                 ids = await self._occurrence_ids(conn, [(o[0], o[2]) for o in occurrences])
             for member_id, count in notices:
+                self._noted(member_id)
                 await conn.execute(
                     "INSERT INTO member_notices (member_id, kind, count, created_at)"
                     " VALUES (?, 'missed', ?, ?) ON CONFLICT (member_id, kind)"
@@ -462,6 +466,7 @@ class Nudger:
                 await conn.execute("UPDATE members SET unreachable_since ="
                                    " COALESCE(unreachable_since, ?) WHERE id = ?",
                                    (stamp, member.id))
+                self._noted(member.id)
                 await conn.execute(
                     "INSERT INTO member_notices (member_id, kind, only_in_server, created_at)"
                     " VALUES (?, 'unreachable', 1, ?) ON CONFLICT (member_id, kind) DO NOTHING",
@@ -576,11 +581,21 @@ class Nudger:
 
     # -- notices ------------------------------------------------------------------------------
 
+    def _noted(self, member_id: int) -> None:
+        if self._with_notices is not None:
+            self._with_notices.add(member_id)
+
     async def notices(self, member: Member, where: str) -> list[Outbound]:
         """Shown before the reply to a member's next message."""
+        if self._with_notices is None:
+            rows = await self.db.fetchall("SELECT DISTINCT member_id FROM member_notices")
+            self._with_notices = {row[0] for row in rows}
+        if member.id not in self._with_notices:
+            return []
         records = await self.db.fetchall(
             "SELECT id, kind, count FROM member_notices WHERE member_id = ?", (member.id,))
         out = []
+        kept = False
         for row in records:
             if row["kind"] == "missed":
                 n = row["count"]
@@ -598,8 +613,11 @@ class Nudger:
                         "server's members in its privacy settings and send me a message. To "
                         "turn them off instead, use /nudge stop."))
                 else:
+                    kept = True
                     continue
             await self.db.execute("DELETE FROM member_notices WHERE id = ?", (row["id"],))
+        if not kept:
+            self._with_notices.discard(member.id)
         return out
 
 
