@@ -91,6 +91,11 @@ class CrisisDetector:
         self._aux_cache: dict[str, tuple[Candidate, ...]] = {}
         self._concept_cache: dict[str, tuple[Candidate, ...]] = {}
         self._rules = lexicon.rules
+        # Words that put the member in a finding ("i", "myself", "je", "mich"): with someone
+        # else at risk in the message, a finding without them is about that person.
+        self._first_person = frozenset(
+            w for w, cands in lexicon.concept.items()
+            if any(lexicon.entries[c[0]].name == "i" for c in cands)) | {"myself", "kms"}
 
     @classmethod
     def load(cls, extra_paths: Sequence[Path] = ()) -> CrisisDetector:
@@ -141,7 +146,7 @@ class CrisisDetector:
         entries = self._entries
         found: dict[str, list[tuple[int, int]]] = {}
         for idx, s, e in concepts:
-            if self._negated(toks, s):
+            if self._negated(toks, s, e):
                 continue
             found.setdefault(entries[idx].name, []).append((s, e))
         if not found:
@@ -189,8 +194,13 @@ class CrisisDetector:
                             hits.append((idx, i, end))
         return hits
 
-    def _negated(self, toks: list[str], start: int) -> bool:
+    def _negated(self, toks: list[str], start: int, end: int = -1) -> bool:
+        """A negation just before `start`, unless the match itself already holds one: "ne
+        vois plus aucune raison de vivre", "no sé para qué sigo viviendo" are negative
+        statements, not negated ones."""
         lex = self._lex
+        if end > start and not lex.negators.isdisjoint(toks[start:end]):
+            return False
         j = start - 1
         steps = 0
         while j >= 0 and steps < _NEGATION_WINDOW:
@@ -228,7 +238,7 @@ class CrisisDetector:
         others = [(s, e) for idx, s, e in hits if entries[idx].name == "third_party"]
         for idx, s, e in hits:
             entry = entries[idx]
-            if self._negated(toks, s):
+            if self._negated(toks, s, e):
                 continue
             if any(xs < e and s < xe for xs, xe in exceptions):
                 continue
@@ -242,8 +252,9 @@ class CrisisDetector:
                     and not self._in_scope(toks, s, contexts, ("relapse",), "clause")):
                 continue  # "three years ago I attempted suicide": told as long past
             if (entry.name in _SELF and others
-                    and any(os_ < e and s < oe for os_, oe in others)):
-                continue  # "my friend wants to kill himself": about someone else
+                    and (any(os_ < e and s < oe for os_, oe in others)
+                         or not any(t in self._first_person for t in toks[s:e]))):
+                continue  # "my friend wants to kill himself", "she sent a goodbye text"
             found.append((_LEVEL_RANK[entry.level], entry.name))
         if not found:
             return NO_CRISIS

@@ -46,6 +46,10 @@ _CONTRACTION_WORDS = {
 _SPACED = re.compile(r"(?<![^\W_])[^\W_](?:[ .\-*][^\W_]){2,}(?![^\W_])")
 _SPACED_SEP = re.compile(r"[ .\-*]")
 # "s/h", "s.h": two single letters around a slash are one short form.
+# "o.d.", "s.h": two single letters with dots are one short form.
+_DOTTED = re.compile(r"(?<![\w.])([^\W\d_])\.([^\W\d_])\.?(?!\w|\.\w)")
+# "..." is a pause inside a thought, not the end of a sentence.
+_ELLIPSIS = re.compile(r"\.{2,}")
 _LETTER_SLASH = re.compile(r"(?<![^\W_])([^\W\d_])/([^\W\d_])(?![^\W_])")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
 _BANG_IN_WORD = re.compile(r"(?<=[^\W\d_])!(?=[^\W\d_])")
@@ -58,7 +62,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _BASE_TABLE: dict[int, str | None] = {
     ord("\u2019"): "'", ord("\u2018"): "'", ord("`"): "'", ord("\u00b4"): "'",
     ord("\u02bc"): "'", ord("\u201c"): '"', ord("\u201d"): '"',
-    ord("\u2013"): ",", ord("\u2014"): ",", ord("\u2026"): ".",
+    ord("\u2013"): ",", ord("\u2014"): ",", ord("\u2026"): ",",
     ord("_"): " ", ord("\t"): " ", ord("\r"): "\n",
     0xFE0F: None, 0xFE0E: None, 0x200D: " ", 0x200B: None, 0x00AD: None,
 }
@@ -105,6 +109,10 @@ class Normalizer:
             s = unicodedata.normalize("NFD", s).translate(_COMBINING)
         else:
             s = s.lower()
+        if "." in s:
+            if ".." in s:
+                s = _ELLIPSIS.sub(",", s)
+            s = _DOTTED.sub(r"\1\2", s)
         if "/" in s:
             s = _LETTER_SLASH.sub(r"\1\2", s)
         if "'" in s:

@@ -23,7 +23,7 @@ MIN_CELL = 10
 MIN_URGENT = 0.80
 MIN_CATEGORY_AGREEMENT = 0.85
 
-SETS = ["dev", "heldout", "fresh", "blind_a", "blind_b"]
+SETS = ["dev", "heldout", "fresh", "blind_a", "blind_b", "blind_c", "blind_d"]
 
 
 @pytest.mark.parametrize("name", SETS)
