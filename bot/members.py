@@ -54,6 +54,20 @@ class Member:
 
 _COLUMNS = [f.name for f in fields(Member)]
 
+# Upsert the member and, in the same statement, read their active session as one JSON
+# object (see bot.flows.sessions.Session.from_json).
+_ARRIVE = (
+    "INSERT INTO members (platform, external_id, display_name, locale, created_at,"
+    " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, external_id) DO UPDATE SET"
+    " display_name = excluded.display_name, locale = COALESCE(excluded.locale, members.locale),"
+    " last_seen_at = excluded.last_seen_at RETURNING *,"
+    " (SELECT json_object('id', s.id, 'member_id', s.member_id, 'flow_id', s.flow_id,"
+    " 'flow_hash', s.flow_hash, 'step_id', s.step_id, 'answers', s.answers, 'stack', s.stack,"
+    " 'state', s.state, 'status', s.status, 'language', s.language,"
+    " 'started_at', s.started_at, 'updated_at', s.updated_at)"
+    " FROM sessions AS s WHERE s.member_id = members.id AND s.status = 'active'"
+    " ORDER BY s.id DESC LIMIT 1) AS active_session")
+
 
 def _member(row: Any) -> Member:
     values = {name: row[name] for name in _COLUMNS}
@@ -71,17 +85,17 @@ class Members:
 
         (A transport clears the "unreachable" mark when a member writes to it again.)
         """
+        return (await self.arrive(speaker, now))[0]
+
+    async def arrive(self, speaker: Speaker, now: datetime) -> tuple[Member, str | None]:
+        """`ensure`, and the member's active conversation (as JSON, or None) read in the same
+        statement: one round trip to the database for the common case of a message."""
         stamp = iso(now)
         rows = await self.db.write(
-            "INSERT INTO members (platform, external_id, display_name, locale,"
-            " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (platform, external_id) DO UPDATE SET"
-            " display_name = excluded.display_name,"
-            " locale = COALESCE(excluded.locale, members.locale),"
-            " last_seen_at = excluded.last_seen_at RETURNING *",
+            _ARRIVE,
             (speaker.platform, speaker.user_id, speaker.display_name[:100], speaker.locale,
              stamp, stamp))
-        return _member(rows[0])
+        return _member(rows[0]), rows[0]["active_session"]
 
     async def find(self, platform: str, external_id: str) -> Member | None:
         row = await self.db.fetchone(

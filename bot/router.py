@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.commands import DM, SERVER, TERMINAL, Command, CommandContext, CommandError
 from bot.crisis import wants_to_continue
 from bot.flows.answers import printable, visible
+from bot.flows.sessions import Session
 from bot.messages import CommandCall, Inbound, Outbound, Tone
 from bot.storage import StorageError
 
@@ -101,12 +102,13 @@ class Router:
 
     async def _handle(self, inbound: Inbound) -> list[Outbound]:
         coach = self.coach
-        member = await coach.members.ensure(inbound.speaker, coach.clock.now())
+        member, active = await coach.members.arrive(inbound.speaker, coach.clock.now())
         notices = [o for source in self.notice_sources
                    for o in await source(member, where_of(inbound))]
-        return [*notices, *await self._reply(member, inbound)]
+        return [*notices, *await self._reply(member, inbound, active)]
 
-    async def _reply(self, member: Member, inbound: Inbound) -> list[Outbound]:
+    async def _reply(self, member: Member, inbound: Inbound, active: str | None
+                     ) -> list[Outbound]:
         coach = self.coach
         pending = self._pending.get(member.id)
         follow_up = self._follow_ups.pop(member.id, None)
@@ -134,9 +136,9 @@ class Router:
         if not inbound.private:
             return [Outbound("Coaching happens in private. Send me a direct message, or use "
                              "/coach start here and I'll answer only you.")]
-        session = await coach.engine.sessions.active(member.id)
-        if session is not None:
-            return await coach.engine.answer(member, session, text, inbound.answer)
+        if active is not None:  # read together with the member, in the same statement
+            return await coach.engine.answer(member, Session.from_json(active), text,
+                                             inbound.answer)
         if inbound.answer is not None:
             return [Outbound("That button belongs to a conversation that has ended, so there "
                              "is nothing to change. Type /coach list to start a new one.")]

@@ -30,6 +30,11 @@ class Session:
     started_at: str = ""
     updated_at: str = ""
 
+    @classmethod
+    def from_json(cls, text: str) -> Session:
+        """A session from the JSON object `bot.members.ACTIVE_SESSION_JSON` selects."""
+        return _session(json.loads(text))
+
     @property
     def history(self) -> list[str]:
         return self.state.setdefault("history", [])
