@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.transports.discord.client import CoachBot
 
 CUSTOM_ID_LIMIT = 100
+MAX_BUTTONS = 5  # more choices than this read better as a menu
 NOT_YOURS = ("This button belongs to someone else's conversation, so it does nothing for "
              "you. Send me a direct message or use /coach start to begin your own.")
 
@@ -277,24 +278,47 @@ class CommandSelect(discord.ui.DynamicItem[discord.ui.Select],
         await run_command_choice(interaction, self.ref, value, label, owned=bool(self.user_id))
 
 
+def _menu_kind(choices: Sequence[Choice]) -> str | None:
+    """The kind (`progress` in `progress:7`) of the most choices, if they are too many for
+    buttons and the others fit in four rows of buttons under their menu."""
+    counts: dict[str, int] = {}
+    for choice in choices:
+        kind, colon, _ = choice.value.partition(":")
+        if colon:
+            counts[kind] = counts.get(kind, 0) + 1
+    if not counts:
+        return None
+    kind, count = max(counts.items(), key=lambda item: item[1])
+    return kind if count > MAX_BUTTONS and len(choices) - count <= 4 * MAX_BUTTONS else None
+
+
 def command_view(ref: CommandRef, choices: Sequence[Choice], user_id: int
                  ) -> discord.ui.View | None:
-    """Buttons (5 or fewer) or a menu (up to 25) whose pick runs `ref`'s command."""
+    """Buttons (5 or fewer) or a menu (up to 25) whose pick runs `ref`'s command.
+
+    When most choices are of one kind (a nudge's `progress:0` ... `progress:10`), that kind
+    is a menu of its own and the other choices (done, snooze, skip, stop) stay buttons, one
+    press each.
+    """
     packed = _pack(ref)
     if packed is None or not choices or len(choices) > 25:
         return None
+    in_menu: list[Choice] = []
+    if len(choices) > MAX_BUTTONS:
+        kind = _menu_kind(choices)
+        in_menu = [c for c in choices if kind is None or c.value.startswith(f"{kind}:")]
+    as_buttons = [c for c in choices if c not in in_menu]
     view = discord.ui.View(timeout=None)
-    if len(choices) <= 5:
-        for choice in choices:
-            if not _fits(f"cb:k:{user_id}:{packed}:{choice.value}"):
-                return None
-            view.add_item(CommandButton(ref, user_id, choice.value, choice.label))
-        return view
-    if not _fits(f"cb:ks:{user_id}:{packed}") or any(len(c.value) > 100 for c in choices):
-        return None
-    options = [discord.SelectOption(label=c.label[:100] or c.value, value=c.value)
-               for c in choices]
-    view.add_item(CommandSelect(ref, user_id, options))
+    if in_menu:
+        if not _fits(f"cb:ks:{user_id}:{packed}") or any(len(c.value) > 100 for c in in_menu):
+            return None
+        options = [discord.SelectOption(label=c.label[:100] or c.value, value=c.value)
+                   for c in in_menu]
+        view.add_item(CommandSelect(ref, user_id, options))
+    for choice in as_buttons:
+        if not _fits(f"cb:k:{user_id}:{packed}:{choice.value}"):
+            return None
+        view.add_item(CommandButton(ref, user_id, choice.value, choice.label))
     return view
 
 
