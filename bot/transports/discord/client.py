@@ -47,7 +47,14 @@ CRISIS_IN_CHANNEL = ("I tried to answer privately but couldn't send a direct mes
                      "the answer shows only to you.")
 NO_DMS = ("I couldn't send you a direct message (your privacy settings may block DMs from "
           "server members). Use /coach start here and I'll answer only you.")
+EXPIRED = ("That confirmation has expired, so nothing was done. Please run the command again "
+           "if you still want to.")
 MENTION = re.compile(r"<@!?\d+>")
+# Commands whose file is about the member: asked for in a server, it goes to their DMs.
+DM_FILES = frozenset({("mydata", "export")})
+SENT_TO_DMS = "I sent the file to your direct messages; only you can see it there."
+FILE_HERE = ("I couldn't send the file to your direct messages (your privacy settings may "
+             "block DMs from server members), so here it is instead. Only you can see it.")
 
 
 def intents(*, guild_messages: bool = False, message_content: bool = False,
@@ -308,7 +315,26 @@ class CoachBot(commands.Bot):
             inbound = self._inbound(interaction, private=in_dm, command=call)
             outs = await self._core(inbound, user.id)
             await self._after_interaction(interaction, in_dm)
+            if not in_dm and call.path in DM_FILES:
+                outs = await self._files_by_dm(user.id, outs)
             await self.follow_up(interaction, outs, ephemeral)
+
+    async def _files_by_dm(self, user_id: int, outs: list[Outbound]) -> list[Outbound]:
+        """The files go to the member's DMs (through the delivery port) and the private
+        reply in the server says so; if their DMs are closed, the files stay in it."""
+        files = [o for o in outs if o.attachment is not None]
+        if not files or self.delivery is None:
+            return outs
+        result = DeliveryResult.FAILED
+        try:
+            member = await self.coach.members.find(PLATFORM, str(user_id))
+            if member is not None:
+                result = await self.delivery.send(member, files)
+        except Exception as exc:
+            log.warning("file not sent by DM user=%s: %s", user_id, type(exc).__name__)
+        if result == DeliveryResult.SENT:
+            return [*(o for o in outs if o.attachment is None), Outbound(SENT_TO_DMS)]
+        return [Outbound(FILE_HERE), *outs]
 
     async def _after_interaction(self, interaction: discord.Interaction, in_dm: bool) -> None:
         try:
@@ -378,19 +404,35 @@ class CoachBot(commands.Bot):
         async with self.lock_for(user.id):
             await self._acknowledge(interaction, "Confirm" if confirmed else "Cancel")
             if confirmed:
-                inbound = self._inbound(interaction, private=in_dm)
-                try:
-                    assert self.coach.router is not None
-                    outs = await self.coach.router.confirm(inbound, token)
-                except Exception:
-                    log.exception("confirm failed user=%s", user.id)
-                    outs = [Outbound(SORRY, tone=Tone.ERROR)]
+                outs = await self._confirm(interaction, token, in_dm)
             else:
                 member = await self.coach.members.find(PLATFORM, str(user.id))
                 if member is not None and self.coach.router is not None:
                     self.coach.router.cancel(member.id)
                 outs = [Outbound("Cancelled. Nothing was changed.")]
             await self.follow_up(interaction, outs, ephemeral=not in_dm)
+
+    async def _confirm(self, interaction: discord.Interaction, token: str, in_dm: bool
+                       ) -> list[Outbound]:
+        user = interaction.user
+        try:
+            if await self.coach.members.find(PLATFORM, str(user.id)) is None:
+                return [Outbound(EXPIRED)]  # e.g. pressed again after deleting their data
+            assert self.coach.router is not None
+            outs = await self.coach.router.confirm(self._inbound(interaction, private=in_dm),
+                                                   token)
+            if await self.coach.members.find(PLATFORM, str(user.id)) is None:
+                self.forget(user.id)
+            return outs
+        except Exception:
+            log.exception("confirm failed user=%s", user.id)
+            return [Outbound(SORRY, tone=Tone.ERROR)]
+
+    def forget(self, user_id: int) -> None:
+        """Drop what this process remembers of a member whose data was deleted, so that
+        they start fresh if they come back."""
+        self.known_dm_channels.pop(user_id, None)
+        self.known_servers = {k for k in self.known_servers if k[0] != user_id}
 
     async def _on_tree_error(self, interaction: discord.Interaction,
                              error: app_commands.AppCommandError) -> None:
