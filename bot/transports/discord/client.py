@@ -50,6 +50,7 @@ NO_DMS = ("I couldn't send you a direct message (your privacy settings may block
 EXPIRED = ("That confirmation has expired, so nothing was done. Please run the command again "
            "if you still want to.")
 MENTION = re.compile(r"<@!?\d+>")
+REPLY_RETRY_SECONDS = 2.0
 # Commands whose file is about the member: asked for in a server, it goes to their DMs.
 DM_FILES = frozenset({("mydata", "export")})
 SENT_TO_DMS = "I sent the file to your direct messages; only you can see it there."
@@ -261,17 +262,24 @@ class CoachBot(commands.Bot):
 
     async def send_replies(self, channel: discord.abc.Messageable, outs: Sequence[Outbound],
                            user_id: int) -> None:
+        """Send the coach's answer. The member's words are already saved, so a reply lost to
+        a server error would leave them answering a question they never saw: one more try
+        after a short pause for errors Discord reports on its side (5xx)."""
         for piece in render(outs, user_id):
-            try:
-                self.pacer.note()
-                await channel.send(**stopped(piece).kwargs())  # type: ignore[arg-type]
-            except discord.Forbidden as exc:
-                log.info("reply refused user=%s code=%s", user_id, exc.code)
-                return
-            except discord.HTTPException as exc:
-                log.warning("reply failed user=%s status=%s code=%s", user_id, exc.status,
-                            exc.code)
-                return
+            for attempt in (1, 2):
+                try:
+                    self.pacer.note()
+                    await channel.send(**stopped(piece).kwargs())  # type: ignore[arg-type]
+                    break
+                except discord.Forbidden as exc:
+                    log.info("reply refused user=%s code=%s", user_id, exc.code)
+                    return
+                except discord.HTTPException as exc:
+                    log.warning("reply failed user=%s status=%s code=%s attempt=%s", user_id,
+                                exc.status, exc.code, attempt)
+                    if exc.status < 500 or attempt == 2:
+                        return
+                    await asyncio.sleep(REPLY_RETRY_SECONDS)
 
     # -- interactions ----------------------------------------------------------------------
 
