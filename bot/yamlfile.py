@@ -10,13 +10,16 @@ path stood when they report a problem.
 from __future__ import annotations
 
 import difflib
+import os
+import pathlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-Path = tuple[Any, ...]
+Path = tuple[Any, ...]  # where a value stands: keys and list indexes
+PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +231,17 @@ def _compose(text: str) -> list[yaml.Node]:
         except yaml.YAMLError:
             pass
     return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+
+
+def load_yaml_file(path: PathLike, source: str | None = None
+                   ) -> tuple[YamlDocument | None, list[Problem]]:
+    """`load_yaml` for a file; a file that cannot be read is one problem, not an exception."""
+    source = source or str(path)
+    try:
+        text = pathlib.Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(source, 1, 1, f"cannot read the file: {exc}")]
+    return load_yaml(text, source)
 
 
 def _syntax_hint(message: str) -> str | None:

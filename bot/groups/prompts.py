@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.yamlfile import Problem, check_mapping, load_yaml
+from bot.yamlfile import Problem, check_mapping, load_yaml_file
 
 BUNDLED = Path(__file__).parent / "data" / "prompts.yaml"
 KEY = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -61,12 +61,7 @@ def _text(doc, path, problems: list[Problem], what: str, limit: int) -> str | No
 
 def load_prompts(path: Path | None = None) -> GroupWording:
     path = path or BUNDLED
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PromptError([Problem(source, 1, 1, f"cannot read the file: {exc}")]) from None
-    doc, problems = load_yaml(text, source)
+    doc, problems = load_yaml_file(path)
     if doc is None:
         raise PromptError(problems)
     top = check_mapping(doc, (), problems, required=("prompts", "reminder", "summary_intro"),

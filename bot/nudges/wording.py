@@ -10,7 +10,7 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.yamlfile import Problem, check_mapping, load_yaml
+from bot.yamlfile import Problem, check_mapping, load_yaml_file
 
 BUNDLED = Path(__file__).parent / "data" / "nudges.yaml"
 QUESTION_FIELDS = frozenset({"name", "number", "goal"})
@@ -63,12 +63,7 @@ def _check_template(text: str, allowed: frozenset[str]) -> str | None:
 
 def load_wording(path: Path | None = None) -> Wording:
     path = path or BUNDLED
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WordingError([Problem(source, 1, 1, f"cannot read the file: {exc}")]) from None
-    doc, problems = load_yaml(text, source)
+    doc, problems = load_yaml_file(path)
     if doc is None:
         raise WordingError(problems)
     top = check_mapping(doc, (), problems, required=("question", "replies"),
