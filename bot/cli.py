@@ -39,7 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check conversation files; lists every error "
                                                "as path:line:col")
     validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help="files or directories (default: the conversations directory)")
+                          help="conversation files or directories (default: the conversations "
+                               "directory, plus the safety files named in the config)")
+    validate.add_argument("--lexicon", nargs="+", metavar="FILE", default=[],
+                          help="crisis word-list files (community slang) to check")
+    validate.add_argument("--resources", metavar="FILE",
+                          help="a crisis and therapy resources file to check")
 
     backup = sub.add_parser("backup", help="copy the database safely, also while the bot runs")
     backup.add_argument("path", metavar="PATH", help="the backup file (or a folder to put it in)")
@@ -74,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "invite-url":
         return _invite_url(args.client_id, config.discord_token)
     if args.command == "validate":
-        from bot.flows.validate import run as validate
-        return validate(args.paths, config.conversations_path, sys.stdout, sys.stderr)
+        return _validate(args, config)
     if args.command == "backup":
         return _backup(config.database, args.path)
     if args.command == "check-crisis":
@@ -136,6 +140,38 @@ def _invite_url(client_id: str | None, token: str | None) -> int:
     print(f"Add to a server: {urls['server']}")
     print(f"Add to your account (user install): {urls['user']}")
     return 0
+
+
+def _validate(args: argparse.Namespace, config: Config) -> int:
+    """Conversations, and the safety files (word lists, resources): every problem as
+    path:line:col. Exit 1 on any problem, 2 for a missing path."""
+    from bot.flows.validate import run as validate_conversations
+    from bot.safety.lexicon import validate_lexicon
+    from bot.safety.resources import validate_resources
+
+    safety_only = bool(args.lexicon or args.resources) and not args.paths
+    lexicon = list(args.lexicon) or ([] if args.paths else list(config.safety.lexicon_paths))
+    resources = args.resources or (None if args.paths else config.safety.resources_path)
+    for path in [*lexicon, *([resources] if resources else [])]:
+        if not Path(path).exists():
+            print(f"coachbot validate: {path}: no such file or directory", file=sys.stderr)
+            return 2
+    status = 0 if safety_only else validate_conversations(
+        args.paths, config.conversations_path, sys.stdout, sys.stderr)
+    problems = []
+    if lexicon:
+        problems += validate_lexicon([Path(p) for p in lexicon])
+    if resources:
+        problems += validate_resources(Path(resources))
+    for problem in problems:
+        print(problem)
+    if lexicon or resources:
+        checked = len(lexicon) + (1 if resources else 0)
+        print(f"{checked} safety file{'s' if checked != 1 else ''}, "
+              f"{len(problems) or 'no'} error{'s' if len(problems) != 1 else ''}")
+    if status == 2:
+        return 2
+    return 1 if problems or status else 0
 
 
 def _login_name() -> str:
