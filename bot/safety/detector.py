@@ -13,13 +13,15 @@ a recovered past), and markers that make it urgent (a time, a means, a goodbye).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from bot.safety.lexicon import (
     Candidate,
+    Context,
     Lexicon,
     LexiconError,
     Rule,
@@ -29,7 +31,15 @@ from bot.safety.lexicon import (
     validate_lexicon,
 )
 from bot.safety.normalize import BOUNDARIES, SENTENCE
-from bot.safety.patterns import match
+from bot.safety.patterns import (
+    ALT,
+    FREQUENT_WORDS,
+    LIT,
+    Variant,
+    required_words,
+    starts,
+    to_regex,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +97,38 @@ class CrisisDetector:
         self._tokens = lexicon.normalizer.tokens
         self._entries = lexicon.entries
         self._stops = lexicon.gap_stops
-        self._main_cache: dict[str, tuple[Candidate, ...]] = {}
-        self._aux_cache: dict[str, tuple[Candidate, ...]] = {}
-        self._concept_cache: dict[str, tuple[Candidate, ...]] = {}
         self._rules = lexicon.rules
         # Words that put the member in a finding ("i", "myself", "je", "mich"): with someone
         # else at risk in the message, a finding without them is about that person.
         self._first_person = frozenset(
             w for w, cands in lexicon.concept.items()
             if any(lexicon.entries[c[0]].name == "i" for c in cands)) | {"myself", "kms"}
+        # Concepts that gate the rules: a rule cannot match unless one of its gates is in the
+        # message, so the other concepts (first person, wanting, a time...) are only looked for
+        # when a phrase or a gate was found.
+        gates: set[str] = set()
+        for rule in lexicon.rules:
+            rare = sorted(rule.needs - _FREQUENT_CONCEPTS)
+            if rare:
+                gates.add(rare[0])
+            elif rule.any and not rule.any & _FREQUENT_CONCEPTS:
+                gates |= rule.any
+            else:
+                gates |= rule.needs
+        self._tiers = _index(lexicon, frozenset(gates))
+        self._suppressors: dict[str, list[tuple[str, Context]]] = {}
+        for name, ctx in lexicon.contexts.items():
+            for category in ctx.suppress:
+                self._suppressors.setdefault(category, []).append((name, ctx))
+        self._plain_cache: tuple[dict[str, tuple[tuple[tuple[int, Matcher, bool], ...],
+                                                 tuple[Anchored, ...]]], ...] = ({}, {}, {})
+        self._is_concept = [e.kind == "concept" for e in lexicon.entries]
+        # Each rule under one concept it needs: only rules whose key concept was found are
+        # looked at.
+        self._rules_by_key: dict[str, list[Rule]] = {}
+        for rule in lexicon.rules:
+            key = min(sorted(rule.needs), key=lambda n: n in _FREQUENT_CONCEPTS)
+            self._rules_by_key.setdefault(key, []).append(rule)
 
     @classmethod
     def load(cls, extra_paths: Sequence[Path] = ()) -> CrisisDetector:
@@ -120,26 +153,38 @@ class CrisisDetector:
 
     def assess(self, text: str) -> Assessment:
         toks = self._tokens(text)
-        lex = self._lex
-        hits = self._scan(toks, self._main_cache, lex.main, lex.main_prefix)
-        if self._rules and self._triggered(toks):
-            concepts = self._scan(toks, self._concept_cache, lex.concept, lex.concept_prefix)
-            if concepts:
-                hits.extend(self._combine(toks, concepts))
-        if not hits:
+        positions: dict[str, list[int]] = {}
+        offsets: list[int] = []
+        offset = 0
+        for i, t in enumerate(toks):
+            offsets.append(offset)
+            offset += len(t) + 1
+            at = positions.get(t)
+            if at is None:
+                positions[t] = [i]
+            else:
+                at.append(i)
+        text = " ".join(toks) + " "
+        present = set(positions)
+        main: list[Hit] = []
+        concepts: list[Hit] = []
+        is_concept = self._is_concept
+        for hit in self._scan(text, offsets, 0, positions, present):
+            (concepts if is_concept[hit[0]] else main).append(hit)
+        if not main and not concepts:
             return NO_CRISIS
-        return self._decide(toks, hits)
+        if concepts:
+            concepts.extend(self._scan(text, offsets, 1, positions, present))
+            concepts.sort(key=lambda h: (h[1], h[2]))
+            main.extend(self._combine(toks, concepts))
+        if not main:
+            return NO_CRISIS
+        main.sort(key=lambda h: (h[1], h[2]))
+        aux = self._scan(text, offsets, 2, positions, present)
+        aux.sort(key=lambda h: (h[1], h[2]))
+        return self._decide(toks, main, aux)
 
     # -- concepts and rules -----------------------------------------------------------------
-
-    def _triggered(self, toks: list[str]) -> bool:
-        """Whether the message holds a word some rule cannot match without."""
-        words = self._lex.rule_triggers
-        prefixes = self._lex.rule_trigger_prefixes
-        for t in toks:
-            if t in words or (prefixes and t[:3] in prefixes):
-                return True
-        return False
 
     def _combine(self, toks: list[str], concepts: list[Hit]) -> list[Hit]:
         """The rules whose concepts appear together; each as a hit over the words it used."""
@@ -153,10 +198,15 @@ class CrisisDetector:
             return []
         out: list[Hit] = []
         windows: dict[str, list[int]] = {}
-        for rule in self._rules:
-            if not rule.needs.issubset(found.keys()):
+        keys = found.keys()
+        by_key = self._rules_by_key
+        rules = [r for name in keys for r in by_key.get(name, ())]
+        if len(rules) > 1:
+            rules.sort(key=lambda r: r.entry)
+        for rule in rules:
+            if not rule.needs.issubset(keys):
                 continue
-            if rule.any and rule.any.isdisjoint(found.keys()):
+            if rule.any and rule.any.isdisjoint(keys):
                 continue
             wid = windows.get(rule.scope)
             if wid is None:
@@ -168,31 +218,68 @@ class CrisisDetector:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _scan(self, toks: list[str], cache: dict[str, tuple[Candidate, ...]],
-              index: dict[str, list[Candidate]],
-              prefix: dict[str, list[Candidate]]) -> list[Hit]:
+    def _scan(self, text: str, offsets: list[int], tier: int,
+              positions: dict[str, list[int]], present: set[str]) -> list[Hit]:
+        """Every match of one tier of the lexicon (0: phrases and the concepts that gate
+        rules, 1: the other concepts, 2: exceptions, contexts and escalations), in one pass
+        over the message.
+
+        A phrase with a rare word it cannot match without is looked at only when the message
+        holds that word (and its other required words); the few phrases made only of common
+        words are looked up by the token they start with. A phrase of one word class needs no
+        matching at all: every position where it starts is a hit.
+        """
         hits: list[Hit] = []
-        stops = self._stops
-        present: set[str] | None = None
-        for i, t in enumerate(toks):
-            cands = cache.get(t)
-            if cands is None:
-                cands = _candidates(t, index, prefix)
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                cache[t] = cands
-            if cands:
-                if present is None:
-                    present = set(toks)
-                for idx, variant, required in cands:
-                    for words in required:
-                        if words.isdisjoint(present):
-                            break
+        cache = self._plain_cache[tier]
+        seen: set[int] = set()
+        for t, at in positions.items():
+            found = cache.get(t)
+            if found is None:
+                found = self._lookup(t, tier)
+            for idx, rx, single in found[0]:
+                for i in at:
+                    if single:
+                        hits.append((idx, i, i + 1))
                     else:
-                        end = match(variant, 0, toks, i, stops)
-                        if end >= 0:
-                            hits.append((idx, i, end))
+                        m = rx(text, offsets[i])
+                        if m is not None:
+                            hits.append((idx, i, i + text.count(" ", offsets[i], m.end())))
+            for idx, rx, rest, firsts, prefixes, single, key in found[1]:
+                if key in seen:
+                    continue
+                seen.add(key)
+                for words in rest:
+                    if words.isdisjoint(present):
+                        break
+                else:
+                    starts_at = [i for w in firsts.intersection(present) for i in positions[w]]
+                    if prefixes:
+                        starts_at += [i for w in present if w not in firsts
+                                      and w.startswith(prefixes) for i in positions[w]]
+                    for i in starts_at:
+                        if single:
+                            hits.append((idx, i, i + 1))
+                        else:
+                            m = rx(text, offsets[i])
+                            if m is not None:
+                                hits.append((idx, i, i + text.count(" ", offsets[i], m.end())))
         return hits
+
+    def _lookup(self, t: str, tier: int) -> tuple[tuple[tuple[int, Matcher, bool], ...],
+                                                  tuple[Anchored, ...]]:
+        """What one token brings in one tier: phrases it starts, phrases anchored on it."""
+        plain, plain_prefix, anchored = self._tiers[tier]
+        found = list(plain.get(t, ()))
+        if len(t) >= 3:
+            found.extend(c for c in plain_prefix.get(t[:3], ()) if c not in found
+                         and (not c[2] or t.startswith(c[3])))
+        entry = (tuple((idx, rx, single) for idx, rx, single, _ in found),
+                 tuple(anchored.get(t, ())))
+        cache = self._plain_cache[tier]
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[t] = entry
+        return entry
 
     def _negated(self, toks: list[str], start: int, end: int = -1) -> bool:
         """A negation just before `start`, unless the match itself already holds one: "ne
@@ -216,10 +303,8 @@ class CrisisDetector:
 
     # -- deciding ---------------------------------------------------------------------------
 
-    def _decide(self, toks: list[str], hits: list[Hit]) -> Assessment:
-        lex = self._lex
+    def _decide(self, toks: list[str], hits: list[Hit], aux: list[Hit]) -> Assessment:
         entries = self._entries
-        aux = self._scan(toks, self._aux_cache, lex.aux, lex.aux_prefix)
         exceptions: list[tuple[int, int]] = []
         contexts: dict[str, list[int]] = {}
         escalations: list[str] = []
@@ -274,8 +359,8 @@ class CrisisDetector:
 
     def _suppressed(self, toks: list[str], start: int, category: str, level: str,
                     contexts: dict[str, list[int]]) -> bool:
-        for name, ctx in self._lex.contexts.items():
-            if (category in ctx.suppress and name in contexts
+        for name, ctx in self._suppressors.get(category, ()):
+            if (name in contexts
                     and _LEVEL_RANK[level] <= _LEVEL_RANK[ctx.up_to]
                     and self._in_scope(toks, start, contexts, (name,), ctx.scope)):
                 return True
@@ -355,16 +440,88 @@ def _follow(seq: tuple[str, ...], k: int, found: dict[str, list[tuple[int, int]]
     return -1
 
 
-def _candidates(token: str, index: dict[str, list[Candidate]],
-                prefix: dict[str, list[Candidate]]) -> tuple[Candidate, ...]:
-    out = list(index.get(token, ()))
-    if len(token) >= 3:
-        seen = {id(c[1]) for c in out}
-        for cand in prefix.get(token[:3], ()):
-            if id(cand[1]) not in seen:
-                seen.add(id(cand[1]))
-                out.append(cand)
-    return tuple(out)
+# Concepts found in most messages: a rule is keyed by another of its concepts when it can be.
+_FREQUENT_CONCEPTS = frozenset(("i", "desire", "intent", "time", "time_now", "other", "report",
+                                "third", "body", "harm_intent", "danger3", "danger_now", "means",
+                                "sh_context", "on_purpose", "symptoms", "finality", "harm_boost"))
+
+# A phrase found by its rarest word: entry, phrase, the other word sets it needs, the words and
+# prefixes it starts with, whether it is one word class (then every start is a match), its
+# number.
+Matcher = Callable[..., "re.Match[str] | None"]
+Anchored = tuple[int, Matcher, tuple[frozenset[str], ...], frozenset[str], tuple[str, ...], bool,
+                 int]
+# A phrase found by its first word: entry, phrase, one word class, the prefixes it starts with.
+Plain = tuple[int, Matcher, bool, tuple[str, ...]]
+Tier = tuple[dict[str, list[Plain]], dict[str, list[Plain]], dict[str, list[Anchored]]]
+
+
+def _index(lexicon: Lexicon, gates: frozenset[str]) -> tuple[Tier, Tier, Tier]:
+    """Every phrase once, under its rarest required word, or by its first word when it has
+    none; in three tiers: phrases and gate concepts, other concepts, and exceptions, contexts
+    and escalations."""
+    entries = lexicon.entries
+
+    def tier_of(idx: int) -> int:
+        entry = entries[idx]
+        if entry.kind == "concept":
+            return 0 if entry.name in gates else 1
+        return 0 if entry.kind in ("crisis", "watch") else 2
+
+    tiers: list[Tier] = []
+    everything = (lexicon.main, lexicon.main_prefix, lexicon.concept, lexicon.concept_prefix,
+                  lexicon.aux, lexicon.aux_prefix)
+    stops = lexicon.gap_stops
+    compiled: dict[str, Callable[..., re.Match[str] | None]] = {}
+
+    def regex(variant: Variant) -> Callable[..., re.Match[str] | None]:
+        source = to_regex(variant, stops)
+        found = compiled.get(source)
+        if found is None:
+            found = compiled[source] = re.compile(source).match
+        return found
+
+    for number in range(3):
+        unique: dict[tuple[int, int], Candidate] = {}
+        for table in everything:
+            for cands in table.values():
+                for cand in cands:
+                    if tier_of(cand[0]) == number:
+                        unique.setdefault((cand[0], id(cand[1])), cand)
+        pieces: list[Candidate] = []
+        for idx, variant, required in sorted(unique.values(), key=lambda c: c[0]):
+            if required or variant[0][0] != ALT or None in variant[0][2]:
+                pieces.append((idx, variant, required))
+                continue
+            # "(do it|on purpose|deliberately)": one choice made only of common words would
+            # leave the whole group without an anchor, so each choice is indexed on its own.
+            for alt in variant[0][1]:
+                piece = (*alt, *variant[1:])
+                pieces.append((idx, piece, required_words(piece)))
+        anchored: dict[str, list[Anchored]] = {}
+        anchored_all: list[Anchored] = []
+        plain: dict[str, list[Plain]] = {}
+        plain_prefix: dict[str, list[Plain]] = {}
+        for idx, variant, required in pieces:
+            words, prefixes = starts(variant)
+            single = len(variant) == 1 and variant[0][0] == LIT
+            if required:
+                anchor = min(required, key=lambda ws: (len(ws & FREQUENT_WORDS), len(ws)))
+                rest = tuple(ws for ws in required if ws is not anchor)
+                entry = (idx, regex(variant), rest, frozenset(words), tuple(sorted(prefixes)),
+                         single, len(anchored_all))
+                anchored_all.append(entry)
+                for w in anchor:
+                    anchored.setdefault(w, []).append(entry)
+            else:
+                for w in words:
+                    plain.setdefault(w, []).append((idx, regex(variant), single,
+                                                    tuple(sorted(prefixes))))
+                for pre in prefixes:
+                    plain_prefix.setdefault(pre[:3], []).append((idx, regex(variant), single,
+                                                                 tuple(sorted(prefixes))))
+        tiers.append((plain, plain_prefix, anchored))
+    return tiers[0], tiers[1], tiers[2]
 
 
 def _priority(category: str) -> int:
