@@ -45,7 +45,7 @@ def test_a_failing_check_prints_the_fail_closed_object(monkeypatch: pytest.Monke
     def broken(*args: object, **kwargs: object) -> int:
         raise ValueError
 
-    monkeypatch.setattr(detector_module, "match", broken)
+    monkeypatch.setattr(detector_module.CrisisDetector, "_scan", broken)
     out = io.StringIO()
     run(io.StringIO("i want a new job\n"), out, detector)
     assert json.loads(out.getvalue()) == {"crisis": True, "level": "concern",
