@@ -56,6 +56,8 @@ _BANG_IN_WORD = re.compile(r"(?<=[^\W\d_])!(?=[^\W\d_])")
 _TOKEN = re.compile(r"[\w$@]+|[.!?;\n]|[,:()\"/]")
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:am|pm|st|nd|rd|th|mg|ml|k|h|x|s)?")
 
+_CACHE_LIMIT = 100_000
+
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s",
                        "@": "a"})
 
@@ -79,7 +81,7 @@ def emoji_key(text: str) -> str | None:
 class Normalizer:
     """Built once from the lexicon's rewrite table, emoji words and known vocabulary."""
 
-    __slots__ = ("_table", "_rewrite", "_vocab", "_max_word")
+    __slots__ = ("_table", "_rewrite", "_vocab", "_max_word", "_cache")
 
     def __init__(self, rewrite: Mapping[str, tuple[str, ...]], emoji: Mapping[str, str],
                  vocab: Iterable[str] = ()) -> None:
@@ -92,6 +94,7 @@ class Normalizer:
         self._rewrite = dict(rewrite)
         self._vocab = frozenset(vocab)
         self._max_word = max((len(w) for w in self._vocab), default=1)
+        self._cache: dict[str, tuple[str, ...]] = {}  # one word as typed -> its tokens
 
     def with_vocab(self, vocab: Iterable[str]) -> Normalizer:
         clone = Normalizer({}, {})
@@ -99,6 +102,7 @@ class Normalizer:
         clone._rewrite = self._rewrite
         clone._vocab = frozenset(vocab)
         clone._max_word = max((len(w) for w in clone._vocab), default=1)
+        clone._cache = {}
         return clone
 
     def prepare(self, text: str) -> str:
@@ -127,10 +131,9 @@ class Normalizer:
         if _SPACED.search(s):
             joined = set()
             s = _SPACED.sub(lambda m: _join(m, joined), s)
-        s = _REPEATS.sub(r"\1", s)
-        rewrite = self._rewrite
         out: list[str] = []
         append = out.append
+        cache = self._cache
         for raw in _TOKEN.findall(s):
             c = raw[0]
             if c in ".!?;\n":
@@ -143,33 +146,46 @@ class Normalizer:
                 if out and out[-1] is not SENTENCE and out[-1] is not CLAUSE:
                     append(CLAUSE)
                 continue
-            tok = raw
-            if not tok.isalpha():
-                tok = _unleet(tok)
-                if not tok:
-                    continue
-            parts = None
-            if joined and tok in joined and tok not in self._vocab:
-                parts = self.segment(tok)
-            elif len(tok) >= 7 and tok[0] == "i" and tok not in self._vocab and tok not in rewrite:
-                # "iwanttodie": a first-person sentence typed without spaces
-                parts = self.segment(tok)
-                if parts is not None and len(parts) < 3:
-                    parts = None
-            if parts:
-                for part in parts:
-                    mapped = rewrite.get(part)
-                    if mapped is None:
-                        append(part)
-                    else:
-                        out.extend(mapped)
+            if joined and raw in joined:
+                out.extend(self._word(raw, joined))
                 continue
-            mapped = rewrite.get(tok)
+            found = cache.get(raw)
+            if found is None:
+                found = self._word(raw, None)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[raw] = found
+            if len(found) == 1:
+                append(found[0])
+            else:
+                out.extend(found)
+        return out
+
+    def _word(self, raw: str, joined: set[str] | None) -> tuple[str, ...]:
+        """One word of a message as tokens: leetspeak undone, run-together words split,
+        spellings and short forms rewritten, fillers dropped."""
+        rewrite = self._rewrite
+        tok = _REPEATS.sub(r"\1", raw)  # step 5, once per distinct word
+        if not tok.isalpha():
+            tok = _unleet(tok)
+            if not tok:
+                return ()
+        parts = None
+        if joined and tok in joined and tok not in self._vocab:
+            parts = self.segment(tok)
+        elif len(tok) >= 7 and tok[0] == "i" and tok not in self._vocab and tok not in rewrite:
+            # "iwanttodie": a first-person sentence typed without spaces
+            parts = self.segment(tok)
+            if parts is not None and len(parts) < 3:
+                parts = None
+        out: list[str] = []
+        for part in parts or (tok,):
+            mapped = rewrite.get(part)
             if mapped is None:
-                append(tok)
+                out.append(part)
             else:
                 out.extend(mapped)
-        return out
+        return tuple(out)
 
     def words(self, text: str) -> list[str]:
         """Tokens without boundaries: how a phrase from the lexicon is read."""
