@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.safety.normalize import BOUNDARIES, Normalizer, collapse, emoji_key
 from bot.safety.patterns import (
-    COMMON_WORDS,
     GAP_WORDS,
     LIT,
     Choice,
@@ -96,9 +95,6 @@ class Lexicon:
     concept: dict[str, list[Candidate]] = field(default_factory=dict)
     concept_prefix: dict[str, list[Candidate]] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
-    # First words (and 3-letter prefixes) without which no rule can match: a cheap pre-check.
-    rule_triggers: frozenset[str] = field(default_factory=frozenset)
-    rule_trigger_prefixes: frozenset[str] = field(default_factory=frozenset)
 
 
 class LexiconError(Exception):
@@ -550,25 +546,6 @@ def load_lexicon(paths: Sequence[Path]) -> tuple[Lexicon | None, list[Problem]]:
                           frozenset(n for _, n in rr.lists["none"]),
                           rr.scope, rr.near, frozenset(seq) | every))
 
-    # Each concept's anchors: for every phrase, the rarest words it cannot match without (or
-    # the words it starts with). A rule is keyed by its concept with the fewest anchors.
-    anchors_of: dict[str, tuple[set[str], set[str]]] = {}
-    for table, is_prefix in ((concept, False), (concept_prefix, True)):
-        for key, cands in table.items():
-            for idx, _variant, required in cands:
-                ws, ps = anchors_of.setdefault(entries[idx].name, (set(), set()))
-                if required:
-                    ws |= required[0]
-                else:
-                    (ps if is_prefix else ws).add(key)
-    triggers: set[str] = set()
-    trigger_prefixes: set[str] = set()
-    for rule in rules:
-        known = [anchors_of.get(n, (set(), set())) for n in rule.needs]
-        ws, ps = min(known, key=lambda wp: (len(wp[0] & COMMON_WORDS), len(wp[0]) + len(wp[1])))
-        triggers |= ws
-        trigger_prefixes |= ps
-
     if problems:
         return None, problems
     negators = frozenset(w for t in raw.negators for w in words(t))
@@ -586,7 +563,6 @@ def load_lexicon(paths: Sequence[Path]) -> tuple[Lexicon | None, list[Problem]]:
         contexts=raw.contexts,
         gap_stops=negators | BOUNDARIES,
         concept=concept, concept_prefix=concept_prefix, rules=rules,
-        rule_triggers=frozenset(triggers), rule_trigger_prefixes=frozenset(trigger_prefixes),
     ), problems
 
 
