@@ -173,14 +173,22 @@ class CrisisDetector:
             (concepts if is_concept[hit[0]] else main).append(hit)
         if not main and not concepts:
             return NO_CRISIS
+        aux: list[Hit] | None = None
         if concepts:
             concepts.extend(self._scan(text, offsets, 1, positions, present))
+            aux = self._scan(text, offsets, 2, positions, present)
+            # Words an exception explains ("morir de risa", "kill time") are no concept either.
+            kept = [(s, e) for idx, s, e in aux if self._entries[idx].kind == "exception"]
+            if kept:
+                concepts = [h for h in concepts
+                            if not any(xs < h[2] and h[1] < xe for xs, xe in kept)]
             concepts.sort(key=lambda h: (h[1], h[2]))
             main.extend(self._combine(toks, concepts))
         if not main:
             return NO_CRISIS
         main.sort(key=lambda h: (h[1], h[2]))
-        aux = self._scan(text, offsets, 2, positions, present)
+        if aux is None:
+            aux = self._scan(text, offsets, 2, positions, present)
         aux.sort(key=lambda h: (h[1], h[2]))
         return self._decide(toks, main, aux)
 
@@ -312,7 +320,7 @@ class CrisisDetector:
             entry = entries[idx]
             if entry.kind == "exception":
                 exceptions.append((s, e))
-            elif self._negated(toks, s):
+            elif self._negated(toks, s, e):
                 continue
             elif entry.kind == "context":
                 contexts.setdefault(entry.name, []).append(s)
