@@ -367,6 +367,8 @@ class CrisisDetector:
 
     def _suppressed(self, toks: list[str], start: int, category: str, level: str,
                     contexts: dict[str, list[int]]) -> bool:
+        if "disclosed" in contexts:
+            return False  # "I lied and said no": nothing in the message silences it
         for name, ctx in self._suppressors.get(category, ()):
             if (name in contexts
                     and _LEVEL_RANK[level] <= _LEVEL_RANK[ctx.up_to]

@@ -35,7 +35,7 @@ CRISIS_CATEGORIES = (
 )
 WATCH_CATEGORIES = ("distress",)
 CRISIS_LEVELS = ("concern", "urgent")
-RESERVED_CONTEXTS = ("past", "recovery", "relapse", "long_ago")
+RESERVED_CONTEXTS = ("past", "recovery", "relapse", "long_ago", "disclosed")
 SCOPES = ("sentence", "message")
 RULE_SCOPES = ("clause", "sentence", "message")
 RULE_KEYS = ("category", "level", "seq", "all", "any", "none", "scope", "near", "unless")
