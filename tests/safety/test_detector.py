@@ -141,3 +141,14 @@ def _shared() -> CrisisDetector:
     if not _CACHE:
         _CACHE.append(CrisisDetector.load())
     return _CACHE[0]
+
+
+def test_a_denied_answer_to_an_asked_question_still_fires(detector: CrisisDetector) -> None:
+    quiet = "my therapist asks every week whether i think about ending my life, and i don't"
+    assert not detector.check(quiet).crisis
+    told = "the nurse asked whether i think about ending my life and i lied and said no"
+    assert detector.check(told).crisis
+
+
+def test_english_need_is_not_read_as_a_german_negation(detector: CrisisDetector) -> None:
+    assert "need" not in {"nicht"} and "nicht" not in detector.tokens("i need to hurt someone")
