@@ -151,4 +151,4 @@ def test_a_denied_answer_to_an_asked_question_still_fires(detector: CrisisDetect
 
 
 def test_english_need_is_not_read_as_a_german_negation(detector: CrisisDetector) -> None:
-    assert "need" not in {"nicht"} and "nicht" not in detector.tokens("i need to hurt someone")
+    assert "nicht" not in detector.tokens("i need to hurt someone")
