@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
+# Commands that change conversations or data themselves: no reminder of the question after.
+KEEP_CONTEXT = frozenset({"coach", "mydata"})
 TRY_AGAIN = ("Sorry, I couldn't save that just now, so nothing changed. Please try again in a "
              "moment; everything you told me before is safe.")
 OOPS = ("Sorry, something went wrong on my side. Please try again. If it keeps happening, "
@@ -128,7 +130,10 @@ class Router:
             if isinstance(parsed, CommandError):
                 return [Outbound(parsed.message, tone=Tone.ERROR)]
             command, args = parsed
-            return await self._run(member, inbound, command, args, None, confirmed=False)
+            replies = await self._run(member, inbound, command, args, None, confirmed=False)
+            if active is not None and inbound.private and command.path[0] not in KEEP_CONTEXT:
+                replies += await self._back_to_conversation(member)
+            return replies
         if member.in_crisis_pause:
             if wants_to_continue(text):
                 return await self.continue_after_crisis(member)
@@ -143,6 +148,16 @@ class Router:
             return [Outbound("That button belongs to a conversation that has ended, so there "
                              "is nothing to change. Type /coach list to start a new one.")]
         return await self.greet(member, fresh_message=True)
+
+    async def _back_to_conversation(self, member: Member) -> list[Outbound]:
+        """After a command typed in the middle of a conversation, the question again."""
+        if member.id in self._pending:  # the command is still asking for something
+            return []
+        session = await self.coach.engine.sessions.active(member.id)
+        if session is None:
+            return []
+        return [Outbound("Back to our conversation:"),
+                *await self.coach.engine.show_current(member, session)]
 
     async def greet(self, member: Member, *, fresh_message: bool = False) -> list[Outbound]:
         """What a member sees when they arrive with nothing in progress."""
