@@ -17,8 +17,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import accumulate
 from pathlib import Path
 
+from bot.safety.classifier import CONCEPT, MODEL_PATH, Classifier
 from bot.safety.lexicon import (
     Candidate,
     Context,
@@ -86,14 +88,23 @@ _ESCALATE_INTO = frozenset(("suicidal_ideation", "hopelessness"))
 # These keep their category and become urgent.
 _ESCALATE_LEVEL = frozenset(("third_party", "harm_to_others"))
 _NEGATION_WINDOW = 3
+# The level the model's category gets when the rules found nothing: what that category usually
+# means (docs/safety.md), raised by the same markers (a time, a means, a goodbye) as the rules.
+_MODEL_RANK = {"plan_or_means": 3, "goodbye": 3, "overdose_or_medical": 3, "abuse_or_danger": 3}
+# Contexts that, found in the message, hold the model back unless it is very sure: the words
+# are about a film, prevention work, a question answered elsewhere, a recovered or long past,
+# a game or a chore.
+_VETO_CONTEXTS = frozenset(("prevention", "fiction", "title", "quoted", "asked", "long_ago",
+                            "past", "recovery", "gaming", "tasks"))
 _CACHE_LIMIT = 100_000
 
 Hit = tuple[int, int, int]  # entry index, start token, end token (exclusive)
 
 
 class CrisisDetector:
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, classifier: Classifier | None = None) -> None:
         self._lex = lexicon
+        self.classifier = classifier
         self._tokens = lexicon.normalizer.tokens
         self._entries = lexicon.entries
         self._stops = lexicon.gap_stops
@@ -122,7 +133,10 @@ class CrisisDetector:
                 self._suppressors.setdefault(category, []).append((name, ctx))
         self._plain_cache: tuple[dict[str, tuple[tuple[tuple[int, Matcher, bool], ...],
                                                  tuple[Anchored, ...]]], ...] = ({}, {}, {})
+        self._quiet: tuple[set[str], set[str], set[str]] = (set(), set(), set())
         self._is_concept = [e.kind == "concept" for e in lexicon.entries]
+        self._concept_key = [CONCEPT + e.name if e.kind == "concept" else "" for e in
+                             lexicon.entries]
         # Each rule under one concept it needs: only rules whose key concept was found are
         # looked at.
         self._rules_by_key: dict[str, list[Rule]] = {}
@@ -131,12 +145,14 @@ class CrisisDetector:
             self._rules_by_key.setdefault(key, []).append(rule)
 
     @classmethod
-    def load(cls, extra_paths: Sequence[Path] = ()) -> CrisisDetector:
-        """The bundled lexicon plus moderator files (or folders of them)."""
+    def load(cls, extra_paths: Sequence[Path] = (),
+             model_path: Path | None = MODEL_PATH) -> CrisisDetector:
+        """The bundled lexicon plus moderator files (or folders of them), and the model
+        (`model_path=None`: the rules alone)."""
         lexicon, problems = load_lexicon([*bundled_paths(), *expand_paths(extra_paths)])
         if lexicon is None:
             raise LexiconError(problems)
-        return cls(lexicon)
+        return cls(lexicon, Classifier.load(model_path) if model_path is not None else None)
 
     def check(self, text: str) -> Assessment:
         """Like `assess`, but never raises: any failure counts as a crisis (concern)."""
@@ -152,19 +168,57 @@ class CrisisDetector:
         return self._tokens(text)
 
     def assess(self, text: str) -> Assessment:
+        """The rules first; when they find no crisis, the model may still find one."""
         toks = self._tokens(text)
-        positions: dict[str, list[int]] = {}
-        offsets: list[int] = []
-        offset = 0
-        for i, t in enumerate(toks):
-            offsets.append(offset)
-            offset += len(t) + 1
-            at = positions.get(t)
-            if at is None:
-                positions[t] = [i]
+        found, concepts = self.analyse(toks)
+        model = self.classifier
+        if model is None or found.level is Level.CONCERN or found.level is Level.URGENT:
+            return found
+        flagged = model.screen(toks, concepts)
+        if flagged is None:
+            return found
+        p_none, category = flagged
+        vetoable, finding = self.model_finding(toks, category)
+        if vetoable and p_none >= model.veto_threshold:
+            return found
+        return finding
+
+    def model_finding(self, toks: list[str], category: str) -> tuple[bool, Assessment]:
+        """What a crisis category from the model means in this message: whether something the
+        rules found silences it (a negation, an exception, a film, prevention work, a past
+        that is over) and the assessment with the category's usual level."""
+        text, offsets, positions = _layout(toks)
+        present = set(positions)
+        entries = self._entries
+        hits = self._scan(text, offsets, 0, positions, present)
+        hits += self._scan(text, offsets, 1, positions, present)
+        vetoable = any(self._negated(toks, s, e) for _, s, e in hits)
+        contexts: set[str] = set()
+        escalations: list[str] = []
+        for idx, s, e in self._scan(text, offsets, 2, positions, present):
+            entry = entries[idx]
+            if entry.kind == "exception":
+                vetoable = True
+            elif self._negated(toks, s, e):
+                continue
+            elif entry.kind == "context":
+                contexts.add(entry.name)
             else:
-                at.append(i)
-        text = " ".join(toks) + " "
+                escalations.append(entry.name)
+        if "disclosed" not in contexts:
+            live = contexts & _VETO_CONTEXTS
+            if "relapse" in contexts:
+                live -= {"long_ago", "past", "recovery"}
+            vetoable = vetoable or bool(live)
+        rank = _MODEL_RANK.get(category, 2)
+        if escalations:
+            rank, category = _escalate(rank, category, min(escalations, key=_priority))
+        return vetoable, Assessment(Level.URGENT if rank == 3 else Level.CONCERN, category)
+
+    def analyse(self, toks: list[str]) -> tuple[Assessment, list[str]]:
+        """What the rules say about a message's tokens, and the concepts they found (the
+        model's concept features)."""
+        text, offsets, positions = _layout(toks)
         present = set(positions)
         main: list[Hit] = []
         concepts: list[Hit] = []
@@ -172,8 +226,9 @@ class CrisisDetector:
         for hit in self._scan(text, offsets, 0, positions, present):
             (concepts if is_concept[hit[0]] else main).append(hit)
         if not main and not concepts:
-            return NO_CRISIS
+            return NO_CRISIS, _NO_CONCEPTS
         aux: list[Hit] | None = None
+        names = _NO_CONCEPTS
         if concepts:
             concepts.extend(self._scan(text, offsets, 1, positions, present))
             aux = self._scan(text, offsets, 2, positions, present)
@@ -183,14 +238,16 @@ class CrisisDetector:
                 concepts = [h for h in concepts
                             if not any(xs < h[2] and h[1] < xe for xs, xe in kept)]
             concepts.sort(key=lambda h: (h[1], h[2]))
+            key = self._concept_key
+            names = [key[h[0]] for h in concepts]
             main.extend(self._combine(toks, concepts))
         if not main:
-            return NO_CRISIS
+            return NO_CRISIS, names
         main.sort(key=lambda h: (h[1], h[2]))
         if aux is None:
             aux = self._scan(text, offsets, 2, positions, present)
         aux.sort(key=lambda h: (h[1], h[2]))
-        return self._decide(toks, main, aux)
+        return self._decide(toks, main, aux), names
 
     # -- concepts and rules -----------------------------------------------------------------
 
@@ -239,11 +296,16 @@ class CrisisDetector:
         """
         hits: list[Hit] = []
         cache = self._plain_cache[tier]
+        quiet = self._quiet[tier]
         seen: set[int] = set()
-        for t, at in positions.items():
+        # Most words bring nothing in a tier; those already looked up are skipped in one step.
+        for t in present.difference(quiet):
             found = cache.get(t)
             if found is None:
                 found = self._lookup(t, tier)
+                if found is None:
+                    continue
+            at = positions[t]
             for idx, rx, single in found[0]:
                 for i in at:
                     if single:
@@ -274,8 +336,9 @@ class CrisisDetector:
         return hits
 
     def _lookup(self, t: str, tier: int) -> tuple[tuple[tuple[int, Matcher, bool], ...],
-                                                  tuple[Anchored, ...]]:
-        """What one token brings in one tier: phrases it starts, phrases anchored on it."""
+                                                  tuple[Anchored, ...]] | None:
+        """What one token brings in one tier: phrases it starts, phrases anchored on it (None
+        when it brings nothing)."""
         plain, plain_prefix, anchored = self._tiers[tier]
         found = list(plain.get(t, ()))
         if len(t) >= 3:
@@ -284,8 +347,13 @@ class CrisisDetector:
         entry = (tuple((idx, rx, single) for idx, rx, single, _ in found),
                  tuple(anchored.get(t, ())))
         cache = self._plain_cache[tier]
-        if len(cache) >= _CACHE_LIMIT:
+        quiet = self._quiet[tier]
+        if len(cache) + len(quiet) >= _CACHE_LIMIT:
             cache.clear()
+            quiet.clear()
+        if not entry[0] and not entry[1]:
+            quiet.add(t)
+            return None
         cache[t] = entry
         return entry
 
@@ -391,6 +459,24 @@ class CrisisDetector:
         while hi < len(toks) and toks[hi] not in ends:
             hi += 1
         return any(lo <= p < hi for p in positions)
+
+
+_NO_CONCEPTS: list[str] = []
+_PLUS_ONE = (1).__add__
+
+
+def _layout(toks: list[str]) -> tuple[str, list[int], dict[str, list[int]]]:
+    """The tokens as one string, where each starts in it, and where each token occurs."""
+    positions: dict[str, list[int]] = {}
+    get = positions.get
+    for i, t in enumerate(toks):
+        at = get(t)
+        if at is None:
+            positions[t] = [i]
+        else:
+            at.append(i)
+    offsets = list(accumulate(map(_PLUS_ONE, map(len, toks)), initial=0))
+    return " ".join(toks) + " ", offsets, positions
 
 
 def _window_ids(toks: list[str], scope: str) -> list[int]:
