@@ -192,14 +192,15 @@ class CrisisDetector:
         entries = self._entries
         hits = self._scan(text, offsets, 0, positions, present)
         hits += self._scan(text, offsets, 1, positions, present)
-        vetoable = any(self._negated(toks, s, e) for _, s, e in hits)
+        negates = not self._lex.negators.isdisjoint(present)
+        vetoable = negates and any(self._negated(toks, s, e) for _, s, e in hits)
         contexts: set[str] = set()
         escalations: list[str] = []
         for idx, s, e in self._scan(text, offsets, 2, positions, present):
             entry = entries[idx]
             if entry.kind == "exception":
                 vetoable = True
-            elif self._negated(toks, s, e):
+            elif negates and self._negated(toks, s, e):
                 continue
             elif entry.kind == "context":
                 contexts.add(entry.name)
@@ -229,6 +230,8 @@ class CrisisDetector:
             return NO_CRISIS, _NO_CONCEPTS
         aux: list[Hit] | None = None
         names = _NO_CONCEPTS
+        # Without a negator in the message nothing in it can be negated.
+        negates = not self._lex.negators.isdisjoint(present)
         if concepts:
             concepts.extend(self._scan(text, offsets, 1, positions, present))
             aux = self._scan(text, offsets, 2, positions, present)
@@ -240,23 +243,23 @@ class CrisisDetector:
             concepts.sort(key=lambda h: (h[1], h[2]))
             key = self._concept_key
             names = [key[h[0]] for h in concepts]
-            main.extend(self._combine(toks, concepts))
+            main.extend(self._combine(toks, concepts, negates))
         if not main:
             return NO_CRISIS, names
         main.sort(key=lambda h: (h[1], h[2]))
         if aux is None:
             aux = self._scan(text, offsets, 2, positions, present)
         aux.sort(key=lambda h: (h[1], h[2]))
-        return self._decide(toks, main, aux), names
+        return self._decide(toks, main, aux, negates), names
 
     # -- concepts and rules -----------------------------------------------------------------
 
-    def _combine(self, toks: list[str], concepts: list[Hit]) -> list[Hit]:
+    def _combine(self, toks: list[str], concepts: list[Hit], negates: bool = True) -> list[Hit]:
         """The rules whose concepts appear together; each as a hit over the words it used."""
         entries = self._entries
         found: dict[str, list[tuple[int, int]]] = {}
         for idx, s, e in concepts:
-            if self._negated(toks, s, e):
+            if negates and self._negated(toks, s, e):
                 continue
             found.setdefault(entries[idx].name, []).append((s, e))
         if not found:
@@ -379,7 +382,8 @@ class CrisisDetector:
 
     # -- deciding ---------------------------------------------------------------------------
 
-    def _decide(self, toks: list[str], hits: list[Hit], aux: list[Hit]) -> Assessment:
+    def _decide(self, toks: list[str], hits: list[Hit], aux: list[Hit],
+                negates: bool = True) -> Assessment:
         entries = self._entries
         exceptions: list[tuple[int, int]] = []
         contexts: dict[str, list[int]] = {}
@@ -388,7 +392,7 @@ class CrisisDetector:
             entry = entries[idx]
             if entry.kind == "exception":
                 exceptions.append((s, e))
-            elif self._negated(toks, s, e):
+            elif negates and self._negated(toks, s, e):
                 continue
             elif entry.kind == "context":
                 contexts.setdefault(entry.name, []).append(s)
@@ -399,7 +403,7 @@ class CrisisDetector:
         others = [(s, e) for idx, s, e in hits if entries[idx].name == "third_party"]
         for idx, s, e in hits:
             entry = entries[idx]
-            if self._negated(toks, s, e):
+            if negates and self._negated(toks, s, e):
                 continue
             if any(xs < e and s < xe for xs, xe in exceptions):
                 continue
