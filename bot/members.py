@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import iso, parse_iso
@@ -54,19 +54,23 @@ class Member:
 
 _COLUMNS = [f.name for f in fields(Member)]
 
-# Upsert the member and, in the same statement, read their active session as one JSON
-# object (see bot.flows.sessions.Session.from_json).
-_ARRIVE = (
-    "INSERT INTO members (platform, external_id, display_name, locale, created_at,"
-    " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, external_id) DO UPDATE SET"
-    " display_name = excluded.display_name, locale = COALESCE(excluded.locale, members.locale),"
-    " last_seen_at = excluded.last_seen_at RETURNING *,"
-    " (SELECT json_object('id', s.id, 'member_id', s.member_id, 'flow_id', s.flow_id,"
+SEEN_EVERY = timedelta(minutes=15)
+_ACTIVE_SESSION = (
+    "(SELECT json_object('id', s.id, 'member_id', s.member_id, 'flow_id', s.flow_id,"
     " 'flow_hash', s.flow_hash, 'step_id', s.step_id, 'answers', s.answers, 'stack', s.stack,"
     " 'state', s.state, 'status', s.status, 'language', s.language,"
     " 'started_at', s.started_at, 'updated_at', s.updated_at)"
     " FROM sessions AS s WHERE s.member_id = members.id AND s.status = 'active'"
     " ORDER BY s.id DESC LIMIT 1) AS active_session")
+# The member and their active session as one JSON object (Session.from_json), read only.
+_FIND = ("SELECT *, " + _ACTIVE_SESSION  # noqa: S608 - constant text, no input
+         + " FROM members WHERE platform = ? AND external_id = ?")
+# Upsert the member and, in the same statement, read their active session.
+_ARRIVE = (
+    "INSERT INTO members (platform, external_id, display_name, locale, created_at,"  # noqa: S608
+    " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, external_id) DO UPDATE SET"
+    " display_name = excluded.display_name, locale = COALESCE(excluded.locale, members.locale),"
+    " last_seen_at = excluded.last_seen_at RETURNING *, " + _ACTIVE_SESSION)
 
 
 def _member(row: Any) -> Member:
@@ -89,7 +93,14 @@ class Members:
 
     async def arrive(self, speaker: Speaker, now: datetime) -> tuple[Member, str | None]:
         """`ensure`, and the member's active conversation (as JSON, or None) read in the same
-        statement: one round trip to the database for the common case of a message."""
+        statement: one read for the common case of a message. The member row is written only
+        on first contact, when their name or language hint changed, or to move `last_seen_at`
+        on (kept to within SEEN_EVERY)."""
+        row = await self.db.fetchone(_FIND, (speaker.platform, speaker.user_id))
+        if (row is not None and row["display_name"] == speaker.display_name[:100]
+                and (speaker.locale is None or row["locale"] == speaker.locale)
+                and row["last_seen_at"] >= iso(now - SEEN_EVERY)):
+            return _member(row), row["active_session"]
         stamp = iso(now)
         rows = await self.db.write(
             _ARRIVE,

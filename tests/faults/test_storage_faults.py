@@ -41,9 +41,11 @@ async def test_database_locked_by_another_writer(config: Config, clock: FakeCloc
         other = sqlite3.connect(config.database, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")  # holds the write lock past the timeout
-            for text in ("patience", "/settings timezone Europe/Paris", "/coach stop",
-                         "/mydata delete"):
+            for text in ("patience", "/settings timezone Europe/Paris", "/coach stop"):
                 assert_try_again(await sam.send(text))
+            # Asking for confirmation needs no write; the erasure itself waits for the lock.
+            assert "Type yes to confirm" in (await sam.send("/mydata delete"))[0].text
+            assert_try_again(await sam.send("yes"))
             other.execute("ROLLBACK")
         finally:
             other.close()
