@@ -13,16 +13,13 @@ a recovered past), and markers that make it urgent (a time, a means, a goodbye).
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import accumulate
 from pathlib import Path
 
 from bot.safety.classifier import CONCEPT, MODEL_PATH, Classifier
 from bot.safety.lexicon import (
-    Candidate,
     Context,
     Lexicon,
     LexiconError,
@@ -33,15 +30,7 @@ from bot.safety.lexicon import (
     validate_lexicon,
 )
 from bot.safety.normalize import BOUNDARIES, SENTENCE
-from bot.safety.patterns import (
-    ALT,
-    FREQUENT_WORDS,
-    LIT,
-    Variant,
-    required_words,
-    starts,
-    to_regex,
-)
+from bot.safety.scan import Hit, PhraseScanner, layout
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +85,9 @@ _MODEL_RANK = {"plan_or_means": 3, "goodbye": 3, "overdose_or_medical": 3, "abus
 # a game or a chore.
 _VETO_CONTEXTS = frozenset(("prevention", "fiction", "title", "quoted", "asked", "long_ago",
                             "past", "recovery", "gaming", "tasks"))
-_CACHE_LIMIT = 100_000
-
-Hit = tuple[int, int, int]  # entry index, start token, end token (exclusive)
 
 
-class CrisisDetector:
+class CrisisDetector(PhraseScanner):
     def __init__(self, lexicon: Lexicon, classifier: Classifier | None = None) -> None:
         self._lex = lexicon
         self.classifier = classifier
@@ -126,14 +112,19 @@ class CrisisDetector:
                 gates |= rule.any
             else:
                 gates |= rule.needs
-        self._tiers = _index(lexicon, frozenset(gates))
+        entries = lexicon.entries
+
+        def tier_of(idx: int) -> int:
+            entry = entries[idx]
+            if entry.kind == "concept":
+                return 0 if entry.name in gates else 1
+            return 0 if entry.kind in ("crisis", "watch") else 2
+
+        self._init_index(lexicon, tier_of)
         self._suppressors: dict[str, list[tuple[str, Context]]] = {}
         for name, ctx in lexicon.contexts.items():
             for category in ctx.suppress:
                 self._suppressors.setdefault(category, []).append((name, ctx))
-        self._plain_cache: tuple[dict[str, tuple[tuple[tuple[int, Matcher, bool], ...],
-                                                 tuple[Anchored, ...]]], ...] = ({}, {}, {})
-        self._quiet: tuple[set[str], set[str], set[str]] = (set(), set(), set())
         self._is_concept = [e.kind == "concept" for e in lexicon.entries]
         self._concept_key = [CONCEPT + e.name if e.kind == "concept" else "" for e in
                              lexicon.entries]
@@ -187,16 +178,16 @@ class CrisisDetector:
         """What a crisis category from the model means in this message: whether something the
         rules found silences it (a negation, an exception, a film, prevention work, a past
         that is over) and the assessment with the category's usual level."""
-        text, offsets, positions = _layout(toks)
+        text, offsets, positions = layout(toks)
         present = set(positions)
         entries = self._entries
-        hits = self._scan(text, offsets, 0, positions, present)
-        hits += self._scan(text, offsets, 1, positions, present)
+        hits = self._scan(toks, text, offsets, 0, positions, present)
+        hits += self._scan(toks, text, offsets, 1, positions, present)
         negates = not self._lex.negators.isdisjoint(present)
         vetoable = negates and any(self._negated(toks, s, e) for _, s, e in hits)
         contexts: set[str] = set()
         escalations: list[str] = []
-        for idx, s, e in self._scan(text, offsets, 2, positions, present):
+        for idx, s, e in self._scan(toks, text, offsets, 2, positions, present):
             entry = entries[idx]
             if entry.kind == "exception":
                 vetoable = True
@@ -219,12 +210,12 @@ class CrisisDetector:
     def analyse(self, toks: list[str]) -> tuple[Assessment, list[str]]:
         """What the rules say about a message's tokens, and the concepts they found (the
         model's concept features)."""
-        text, offsets, positions = _layout(toks)
+        text, offsets, positions = layout(toks)
         present = set(positions)
         main: list[Hit] = []
         concepts: list[Hit] = []
         is_concept = self._is_concept
-        for hit in self._scan(text, offsets, 0, positions, present):
+        for hit in self._scan(toks, text, offsets, 0, positions, present):
             (concepts if is_concept[hit[0]] else main).append(hit)
         if not main and not concepts:
             return NO_CRISIS, _NO_CONCEPTS
@@ -233,8 +224,8 @@ class CrisisDetector:
         # Without a negator in the message nothing in it can be negated.
         negates = not self._lex.negators.isdisjoint(present)
         if concepts:
-            concepts.extend(self._scan(text, offsets, 1, positions, present))
-            aux = self._scan(text, offsets, 2, positions, present)
+            concepts.extend(self._scan(toks, text, offsets, 1, positions, present))
+            aux = self._scan(toks, text, offsets, 2, positions, present)
             # Words an exception explains ("morir de risa", "kill time") are no concept either.
             kept = [(s, e) for idx, s, e in aux if self._entries[idx].kind == "exception"]
             if kept:
@@ -248,7 +239,7 @@ class CrisisDetector:
             return NO_CRISIS, names
         main.sort(key=lambda h: (h[1], h[2]))
         if aux is None:
-            aux = self._scan(text, offsets, 2, positions, present)
+            aux = self._scan(toks, text, offsets, 2, positions, present)
         aux.sort(key=lambda h: (h[1], h[2]))
         return self._decide(toks, main, aux, negates), names
 
@@ -285,80 +276,6 @@ class CrisisDetector:
         return out
 
     # -- matching ---------------------------------------------------------------------------
-
-    def _scan(self, text: str, offsets: list[int], tier: int,
-              positions: dict[str, list[int]], present: set[str]) -> list[Hit]:
-        """Every match of one tier of the lexicon (0: phrases and the concepts that gate
-        rules, 1: the other concepts, 2: exceptions, contexts and escalations), in one pass
-        over the message.
-
-        A phrase with a rare word it cannot match without is looked at only when the message
-        holds that word (and its other required words); the few phrases made only of common
-        words are looked up by the token they start with. A phrase of one word class needs no
-        matching at all: every position where it starts is a hit.
-        """
-        hits: list[Hit] = []
-        cache = self._plain_cache[tier]
-        quiet = self._quiet[tier]
-        seen: set[int] = set()
-        # Most words bring nothing in a tier; those already looked up are skipped in one step.
-        for t in present.difference(quiet):
-            found = cache.get(t)
-            if found is None:
-                found = self._lookup(t, tier)
-                if found is None:
-                    continue
-            at = positions[t]
-            for idx, rx, single in found[0]:
-                for i in at:
-                    if single:
-                        hits.append((idx, i, i + 1))
-                    else:
-                        m = rx(text, offsets[i])
-                        if m is not None:
-                            hits.append((idx, i, i + text.count(" ", offsets[i], m.end())))
-            for idx, rx, rest, firsts, prefixes, single, key in found[1]:
-                if key in seen:
-                    continue
-                seen.add(key)
-                for words in rest:
-                    if words.isdisjoint(present):
-                        break
-                else:
-                    starts_at = [i for w in firsts.intersection(present) for i in positions[w]]
-                    if prefixes:
-                        starts_at += [i for w in present if w not in firsts
-                                      and w.startswith(prefixes) for i in positions[w]]
-                    for i in starts_at:
-                        if single:
-                            hits.append((idx, i, i + 1))
-                        else:
-                            m = rx(text, offsets[i])
-                            if m is not None:
-                                hits.append((idx, i, i + text.count(" ", offsets[i], m.end())))
-        return hits
-
-    def _lookup(self, t: str, tier: int) -> tuple[tuple[tuple[int, Matcher, bool], ...],
-                                                  tuple[Anchored, ...]] | None:
-        """What one token brings in one tier: phrases it starts, phrases anchored on it (None
-        when it brings nothing)."""
-        plain, plain_prefix, anchored = self._tiers[tier]
-        found = list(plain.get(t, ()))
-        if len(t) >= 3:
-            found.extend(c for c in plain_prefix.get(t[:3], ()) if c not in found
-                         and (not c[2] or t.startswith(c[3])))
-        entry = (tuple((idx, rx, single) for idx, rx, single, _ in found),
-                 tuple(anchored.get(t, ())))
-        cache = self._plain_cache[tier]
-        quiet = self._quiet[tier]
-        if len(cache) + len(quiet) >= _CACHE_LIMIT:
-            cache.clear()
-            quiet.clear()
-        if not entry[0] and not entry[1]:
-            quiet.add(t)
-            return None
-        cache[t] = entry
-        return entry
 
     def _negated(self, toks: list[str], start: int, end: int = -1) -> bool:
         """A negation just before `start`, unless the match itself already holds one: "ne
@@ -466,23 +383,6 @@ class CrisisDetector:
 
 
 _NO_CONCEPTS: list[str] = []
-_PLUS_ONE = (1).__add__
-
-
-def _layout(toks: list[str]) -> tuple[str, list[int], dict[str, list[int]]]:
-    """The tokens as one string, where each starts in it, and where each token occurs."""
-    positions: dict[str, list[int]] = {}
-    get = positions.get
-    for i, t in enumerate(toks):
-        at = get(t)
-        if at is None:
-            positions[t] = [i]
-        else:
-            at.append(i)
-    offsets = list(accumulate(map(_PLUS_ONE, map(len, toks)), initial=0))
-    return " ".join(toks) + " ", offsets, positions
-
-
 def _window_ids(toks: list[str], scope: str) -> list[int]:
     """For each token, the number of the clause, sentence or message it belongs to."""
     if scope == "message":
@@ -544,85 +444,6 @@ def _follow(seq: tuple[str, ...], k: int, found: dict[str, list[tuple[int, int]]
 _FREQUENT_CONCEPTS = frozenset(("i", "desire", "intent", "time", "time_now", "other", "report",
                                 "third", "body", "harm_intent", "danger3", "danger_now", "means",
                                 "sh_context", "on_purpose", "symptoms", "finality", "harm_boost"))
-
-# A phrase found by its rarest word: entry, phrase, the other word sets it needs, the words and
-# prefixes it starts with, whether it is one word class (then every start is a match), its
-# number.
-Matcher = Callable[..., "re.Match[str] | None"]
-Anchored = tuple[int, Matcher, tuple[frozenset[str], ...], frozenset[str], tuple[str, ...], bool,
-                 int]
-# A phrase found by its first word: entry, phrase, one word class, the prefixes it starts with.
-Plain = tuple[int, Matcher, bool, tuple[str, ...]]
-Tier = tuple[dict[str, list[Plain]], dict[str, list[Plain]], dict[str, list[Anchored]]]
-
-
-def _index(lexicon: Lexicon, gates: frozenset[str]) -> tuple[Tier, Tier, Tier]:
-    """Every phrase once, under its rarest required word, or by its first word when it has
-    none; in three tiers: phrases and gate concepts, other concepts, and exceptions, contexts
-    and escalations."""
-    entries = lexicon.entries
-
-    def tier_of(idx: int) -> int:
-        entry = entries[idx]
-        if entry.kind == "concept":
-            return 0 if entry.name in gates else 1
-        return 0 if entry.kind in ("crisis", "watch") else 2
-
-    tiers: list[Tier] = []
-    everything = (lexicon.main, lexicon.main_prefix, lexicon.concept, lexicon.concept_prefix,
-                  lexicon.aux, lexicon.aux_prefix)
-    stops = lexicon.gap_stops
-    compiled: dict[str, Callable[..., re.Match[str] | None]] = {}
-
-    def regex(variant: Variant) -> Callable[..., re.Match[str] | None]:
-        source = to_regex(variant, stops)
-        found = compiled.get(source)
-        if found is None:
-            found = compiled[source] = re.compile(source).match
-        return found
-
-    for number in range(3):
-        unique: dict[tuple[int, int], Candidate] = {}
-        for table in everything:
-            for cands in table.values():
-                for cand in cands:
-                    if tier_of(cand[0]) == number:
-                        unique.setdefault((cand[0], id(cand[1])), cand)
-        pieces: list[Candidate] = []
-        for idx, variant, required in sorted(unique.values(), key=lambda c: c[0]):
-            if required or variant[0][0] != ALT or None in variant[0][2]:
-                pieces.append((idx, variant, required))
-                continue
-            # "(do it|on purpose|deliberately)": one choice made only of common words would
-            # leave the whole group without an anchor, so each choice is indexed on its own.
-            for alt in variant[0][1]:
-                piece = (*alt, *variant[1:])
-                pieces.append((idx, piece, required_words(piece)))
-        anchored: dict[str, list[Anchored]] = {}
-        anchored_all: list[Anchored] = []
-        plain: dict[str, list[Plain]] = {}
-        plain_prefix: dict[str, list[Plain]] = {}
-        for idx, variant, required in pieces:
-            words, prefixes = starts(variant)
-            single = len(variant) == 1 and variant[0][0] == LIT
-            if required:
-                anchor = min(required, key=lambda ws: (len(ws & FREQUENT_WORDS), len(ws)))
-                rest = tuple(ws for ws in required if ws is not anchor)
-                entry = (idx, regex(variant), rest, frozenset(words), tuple(sorted(prefixes)),
-                         single, len(anchored_all))
-                anchored_all.append(entry)
-                for w in anchor:
-                    anchored.setdefault(w, []).append(entry)
-            else:
-                for w in words:
-                    plain.setdefault(w, []).append((idx, regex(variant), single,
-                                                    tuple(sorted(prefixes))))
-                for pre in prefixes:
-                    plain_prefix.setdefault(pre[:3], []).append((idx, regex(variant), single,
-                                                                 tuple(sorted(prefixes))))
-        tiers.append((plain, plain_prefix, anchored))
-    return tiers[0], tiers[1], tiers[2]
-
 
 def _priority(category: str) -> int:
     return _PRIORITY.get(category, len(_PRIORITY))

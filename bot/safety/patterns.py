@@ -273,6 +273,36 @@ def starts(elems: Sequence[Element]) -> tuple[set[str], set[str]]:
     return words, prefixes
 
 
+def token_at(elems: Sequence[Element], depth: int
+             ) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """The words and prefixes the token `depth` places after a match's start must be one of,
+    or None when a match need not hold such a token or it can be anything (a gap, a clause
+    end)."""
+    words: set[str] = set()
+    prefixes: set[str] = set()
+    stack: list[tuple[Sequence[Element], int, int]] = [(elems, 0, depth)]
+    while stack:
+        seq, k, left = stack.pop()
+        while True:
+            if k == len(seq):
+                return None  # a match can end before that token
+            e = seq[k]
+            if e[0] == LIT:
+                if left == 0:
+                    words.update(e[1])
+                    prefixes.update(e[2])
+                    break
+                left -= 1
+                k += 1
+                continue
+            if e[0] != ALT:
+                return None  # a gap or a clause end
+            for alt in e[1]:
+                stack.append(((*alt, *seq[k + 1:]), 0, left))
+            break
+    return frozenset(words), tuple(sorted(prefixes))
+
+
 def literal_words(variant: Sequence[Element]) -> set[str]:
     out: set[str] = set()
     for e in variant:
