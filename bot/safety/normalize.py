@@ -56,6 +56,14 @@ _LETTER_SLASH = re.compile(r"(?<![^\W_])([^\W\d_])/([^\W\d_])(?![^\W_])")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
 _BANG_IN_WORD = re.compile(r"(?<=[^\W\d_])!(?=[^\W\d_])")
 _TOKEN = re.compile(r"[\w$@]+|[.!?;\n]|[,:()\"/]")
+# A run of letters holding an apostrophe: contractions never reach outside one, so each run is
+# written out once and remembered.
+_APOSTROPHE_RUN = re.compile(r"\w*+'[\w']*")
+_SENTENCE_MARKS = ".!?;\n"
+_CLAUSE_MARKS = ',:()"/'
+# What a mark stands for in the word cache: never a word's tokens, told apart by identity.
+_ENDS_SENTENCE = (SENTENCE,)
+_ENDS_CLAUSE = (CLAUSE,)
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:am|pm|st|nd|rd|th|mg|ml|k|h|x|s)?")
 
 _CACHE_LIMIT = 100_000
@@ -83,7 +91,8 @@ def emoji_key(text: str) -> str | None:
 class Normalizer:
     """Built once from the lexicon's rewrite table, emoji words and known vocabulary."""
 
-    __slots__ = ("_table", "_rewrite", "_vocab", "_max_word", "_cache")
+    __slots__ = ("_table", "_ascii_table", "_ascii_marks", "_rewrite", "_vocab", "_max_word",
+                 "_cache", "_runs")
 
     def __init__(self, rewrite: Mapping[str, tuple[str, ...]], emoji: Mapping[str, str],
                  vocab: Iterable[str] = ()) -> None:
@@ -92,29 +101,50 @@ class Normalizer:
             key = emoji_key(symbol)
             if key is not None:
                 table[ord(key)] = f" {word} "
-        self._table = table
+        self._set_table(table)
         self._rewrite = dict(rewrite)
         self._vocab = frozenset(vocab)
         self._max_word = max((len(w) for w in self._vocab), default=1)
         self._cache: dict[str, tuple[str, ...]] = {}  # one word as typed -> its tokens
+        self._runs: dict[str, str] = {}  # a run with an apostrophe -> written out
+        self._seed()
+
+    def _set_table(self, table: dict[int, str | None]) -> None:
+        self._table = table
+        # Plain ASCII text needs only the table's ASCII entries, and most of it none of them.
+        ascii_part = {k: v for k, v in table.items() if k < 128}
+        self._ascii_table = ascii_part
+        self._ascii_marks = (re.compile("[" + re.escape("".join(map(chr, ascii_part))) + "]").search
+                             if ascii_part else None)
+
+    def _seed(self) -> None:
+        cache = self._cache
+        for mark in _SENTENCE_MARKS:
+            cache[mark] = _ENDS_SENTENCE
+        for mark in _CLAUSE_MARKS:
+            cache[mark] = _ENDS_CLAUSE
 
     def with_vocab(self, vocab: Iterable[str]) -> Normalizer:
         clone = Normalizer({}, {})
-        clone._table = self._table
+        clone._set_table(self._table)
         clone._rewrite = self._rewrite
         clone._vocab = frozenset(vocab)
         clone._max_word = max((len(w) for w in clone._vocab), default=1)
-        clone._cache = {}
         return clone
 
     def prepare(self, text: str) -> str:
         """Steps 1 to 5 on the whole text."""
-        s = text.translate(self._table)
-        if not s.isascii():
-            s = unicodedata.normalize("NFKC", s).casefold()
-            s = unicodedata.normalize("NFD", s).translate(_COMBINING)
-        else:
+        if text.isascii():
+            marks = self._ascii_marks
+            s = text.translate(self._ascii_table) if marks and marks(text) else text
             s = s.lower()
+        else:
+            s = text.translate(self._table)
+            if not s.isascii():
+                s = unicodedata.normalize("NFKC", s).casefold()
+                s = unicodedata.normalize("NFD", s).translate(_COMBINING)
+            else:
+                s = s.lower()
         if "." in s:
             if ".." in s:
                 s = _ELLIPSIS.sub(",", s)
@@ -122,17 +152,57 @@ class Normalizer:
         if "/" in s:
             s = _LETTER_SLASH.sub(r"\1\2", s)
         if "'" in s:
-            s = _CONTRACTIONS.sub(_contraction, s).replace("'", " ")
+            s = _APOSTROPHE_RUN.sub(self._run, s).replace("'", " ")
         if "!" in s:
             s = _BANG_IN_WORD.sub("i", s)
         return s
 
+    def _run(self, m: re.Match[str]) -> str:
+        run = m.group()
+        found = self._runs.get(run)
+        if found is None:
+            found = _CONTRACTIONS.sub(_contraction, run)
+            if len(self._runs) >= _CACHE_LIMIT:
+                self._runs.clear()
+            self._runs[run] = found
+        return found
+
     def tokens(self, text: str) -> list[str]:
         s = self.prepare(text)
-        joined: set[str] | None = None
         if _SPACED_HINT.search(s) and _SPACED.search(s):
-            joined = set()
+            joined: set[str] = set()
             s = _SPACED.sub(lambda m: _join(m, joined), s)
+            return self._tokens_joined(s, joined)
+        out: list[str] = []
+        append = out.append
+        cache = self._cache
+        get = cache.get
+        for raw in _TOKEN.findall(s):
+            found = get(raw)
+            if found is None:
+                found = self._word(raw, None)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                    self._seed()
+                cache[raw] = found
+            if found is _ENDS_SENTENCE:
+                if out:
+                    if out[-1] is CLAUSE:
+                        out[-1] = SENTENCE
+                    elif out[-1] is not SENTENCE:
+                        append(SENTENCE)
+            elif found is _ENDS_CLAUSE:
+                if out and out[-1] is not SENTENCE and out[-1] is not CLAUSE:
+                    append(CLAUSE)
+            elif len(found) == 1:
+                append(found[0])
+            else:
+                out.extend(found)
+        return out
+
+    def _tokens_joined(self, s: str, joined: set[str]) -> list[str]:
+        """`tokens` for a text where spaced letters were joined: those words are read
+        again each time."""
         out: list[str] = []
         append = out.append
         cache = self._cache
@@ -156,6 +226,7 @@ class Normalizer:
                 found = self._word(raw, None)
                 if len(cache) >= _CACHE_LIMIT:
                     cache.clear()
+                    self._seed()
                 cache[raw] = found
             if len(found) == 1:
                 append(found[0])
