@@ -16,6 +16,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import accumulate
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from bot.safety.classifier import CONCEPT, MODEL_PATH, Classifier
@@ -126,6 +128,7 @@ class CrisisDetector(PhraseScanner):
             for category in ctx.suppress:
                 self._suppressors.setdefault(category, []).append((name, ctx))
         self._is_concept = [e.kind == "concept" for e in lexicon.entries]
+        self._names = [e.name for e in lexicon.entries]
         self._concept_key = [CONCEPT + e.name if e.kind == "concept" else "" for e in
                              lexicon.entries]
         # Each rule under one concept it needs: only rules whose key concept was found are
@@ -212,13 +215,14 @@ class CrisisDetector(PhraseScanner):
         model's concept features)."""
         text, offsets, positions = layout(toks)
         present = set(positions)
+        hits = self._scan(toks, text, offsets, 0, positions, present)
+        if not hits:
+            return NO_CRISIS, _NO_CONCEPTS
         main: list[Hit] = []
         concepts: list[Hit] = []
         is_concept = self._is_concept
-        for hit in self._scan(toks, text, offsets, 0, positions, present):
+        for hit in hits:
             (concepts if is_concept[hit[0]] else main).append(hit)
-        if not main and not concepts:
-            return NO_CRISIS, _NO_CONCEPTS
         aux: list[Hit] | None = None
         names = _NO_CONCEPTS
         # Without a negator in the message nothing in it can be negated.
@@ -231,37 +235,42 @@ class CrisisDetector(PhraseScanner):
             if kept:
                 concepts = [h for h in concepts
                             if not any(xs < h[2] and h[1] < xe for xs, xe in kept)]
-            concepts.sort(key=lambda h: (h[1], h[2]))
+            concepts.sort(key=_SPAN)
             key = self._concept_key
             names = [key[h[0]] for h in concepts]
             main.extend(self._combine(toks, concepts, negates))
         if not main:
             return NO_CRISIS, names
-        main.sort(key=lambda h: (h[1], h[2]))
         if aux is None:
             aux = self._scan(toks, text, offsets, 2, positions, present)
-        aux.sort(key=lambda h: (h[1], h[2]))
+        # `_decide` reads the hits in any order.
         return self._decide(toks, main, aux, negates), names
 
     # -- concepts and rules -----------------------------------------------------------------
 
     def _combine(self, toks: list[str], concepts: list[Hit], negates: bool = True) -> list[Hit]:
         """The rules whose concepts appear together; each as a hit over the words it used."""
-        entries = self._entries
+        name_of = self._names
         found: dict[str, list[tuple[int, int]]] = {}
+        get = found.get
         for idx, s, e in concepts:
             if negates and self._negated(toks, s, e):
                 continue
-            found.setdefault(entries[idx].name, []).append((s, e))
+            name = name_of[idx]
+            at = get(name)
+            if at is None:
+                found[name] = [(s, e)]
+            else:
+                at.append((s, e))
         if not found:
             return []
         out: list[Hit] = []
         windows: dict[str, list[int]] = {}
-        keys = found.keys()
+        keys = set(found)
         by_key = self._rules_by_key
-        rules = [r for name in keys for r in by_key.get(name, ())]
+        rules = [r for name in found if name in by_key for r in by_key[name]]
         if len(rules) > 1:
-            rules.sort(key=lambda r: r.entry)
+            rules.sort(key=_ENTRY)
         for rule in rules:
             if not rule.needs.issubset(keys):
                 continue
@@ -383,18 +392,19 @@ class CrisisDetector(PhraseScanner):
 
 
 _NO_CONCEPTS: list[str] = []
+_SPAN = itemgetter(1, 2)
+_ENTRY = attrgetter("entry")
+_IS_BOUNDARY = BOUNDARIES.__contains__
+_IS_SENTENCE_END = frozenset((SENTENCE,)).__contains__
+
+
 def _window_ids(toks: list[str], scope: str) -> list[int]:
-    """For each token, the number of the clause, sentence or message it belongs to."""
+    """For each token, the number of the clause, sentence or message it belongs to (a
+    boundary opens the next one)."""
     if scope == "message":
         return [0] * len(toks)
-    stops = BOUNDARIES if scope == "clause" else (SENTENCE,)
-    out: list[int] = []
-    n = 0
-    for t in toks:
-        if t in stops:
-            n += 1
-        out.append(n)
-    return out
+    return list(accumulate(map(_IS_BOUNDARY if scope == "clause" else _IS_SENTENCE_END, toks),
+                           initial=0))[1:]
 
 
 def _present(names: frozenset[str], found: dict[str, list[tuple[int, int]]], wid: list[int],
