@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from itertools import chain
 
 SENTENCE = "."
 CLAUSE = ","
@@ -45,8 +46,8 @@ _CONTRACTION_WORDS = {
 # "k i l l", "k.i.l.l", "k-i-l-l": three or more single letters or digits, one separator each.
 _SPACED = re.compile(r"(?<![^\W_])[^\W_](?:[ .\-*][^\W_]){2,}(?![^\W_])")
 _SPACED_SEP = re.compile(r"[ .\-*]")
-# Cheaper and necessary for `_SPACED`: a single letter between two separators.
-_SPACED_HINT = re.compile(r"[ .\-*][^\W_][ .\-*]")
+# Cheaper and necessary for `_SPACED`: its last two letters, each after a separator.
+_SPACED_HINT = re.compile(r"[ .\-*][^\W_][ .\-*][^\W_](?![^\W_])")
 # "s/h", "s.h": two single letters around a slash are one short form.
 # "o.d.", "s.h": two single letters with dots are one short form.
 _DOTTED = re.compile(r"(?<![\w.])([^\W\d_])\.([^\W\d_])\.?(?!\w|\.\w)")
@@ -59,6 +60,8 @@ _TOKEN = re.compile(r"[\w$@]+|[.!?;\n]|[,:()\"/]")
 # A run of letters holding an apostrophe: contractions never reach outside one, so each run is
 # written out once and remembered.
 _APOSTROPHE_RUN = re.compile(r"\w*+'[\w']*")
+# Text of only word characters and spaces: its tokens are its words.
+_NOT_PLAIN = re.compile(r"[^\w$@ ]").search
 _SENTENCE_MARKS = ".!?;\n"
 _CLAUSE_MARKS = ',:()"/'
 # What a mark stands for in the word cache: never a word's tokens, told apart by identity.
@@ -173,11 +176,18 @@ class Normalizer:
             joined: set[str] = set()
             s = _SPACED.sub(lambda m: _join(m, joined), s)
             return self._tokens_joined(s, joined)
-        out: list[str] = []
-        append = out.append
         cache = self._cache
         get = cache.get
-        for raw in _TOKEN.findall(s):
+        if _NOT_PLAIN(s) is None:
+            raws = s.split()
+            words = list(map(get, raws))
+            if None not in words:
+                return list(chain.from_iterable(words))
+        else:
+            raws = _TOKEN.findall(s)
+        out: list[str] = []
+        append = out.append
+        for raw in raws:
             found = get(raw)
             if found is None:
                 found = self._word(raw, None)
