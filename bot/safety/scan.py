@@ -26,11 +26,13 @@ from bot.safety.patterns import (
 Hit = tuple[int, int, int]  # entry index, start token, end token (exclusive)
 Matcher = Callable[..., "re.Match[str] | None"]
 # A phrase found by its rarest word: entry, the pattern of what follows its first `skip` words
-# (None when nothing follows), the other word sets it needs, the words and prefixes it starts
-# with, `skip`, its number when more than one word anchors it (else -1), and the words and
-# prefixes its second token must be one of (None when it need not have one).
-Anchored = tuple[int, Matcher | None, tuple[frozenset[str], ...], frozenset[str],
-                 tuple[str, ...], int, int, tuple[frozenset[str], tuple[str, ...]] | None]
+# (None when nothing follows), the first of the other word sets it needs (or None) and the
+# rest of them, the words and prefixes it starts with, `skip`, its number when more than one
+# word anchors it (else -1), and the words and prefixes its second token must be one of (None
+# when it need not have one).
+Anchored = tuple[int, Matcher | None, frozenset[str] | None, tuple[frozenset[str], ...],
+                 frozenset[str], tuple[str, ...], int, int,
+                 tuple[frozenset[str], tuple[str, ...]] | None]
 # A phrase found by its first word: entry, phrase, one word class, the prefixes it starts with.
 Plain = tuple[int, Matcher, bool, tuple[str, ...]]
 # Per tier: phrases by first word, by the first three letters of a prefix, and by anchor.
@@ -107,9 +109,9 @@ def build_index(lexicon: Lexicon, tier_of: Callable[[int], int]) -> tuple[Tier, 
                     skip = 2 if second is not None and variant[1][0] == LIT else 1
                 tail = variant[skip:]
                 rest = tuple(ws for ws in required if ws is not anchor)
-                entry = (idx, regex(tail) if tail else None, rest, firsts,
-                         tuple(sorted(prefixes)), skip, number_of if len(anchor) > 1 else -1,
-                         second)
+                entry = (idx, regex(tail) if tail else None, rest[0] if rest else None, rest[1:],
+                         firsts, tuple(sorted(prefixes)), skip,
+                         number_of if len(anchor) > 1 else -1, second)
                 number_of += 1
                 for w in anchor:
                     anchored.setdefault(w, []).append(entry)
@@ -172,25 +174,30 @@ class PhraseScanner:
                             m = rx(text, start)
                             if m is not None:
                                 add((idx, i, i + count(" ", start, m.end())))
-            for idx, rx, rest, firsts, prefixes, skip, key, second in anchored:
-                if key >= 0:
-                    if key in seen:
+            for idx, rx, need, more, firsts, prefixes, skip, key, second in anchored:
+                if need is not None:
+                    if need.isdisjoint(present):
                         continue
-                    seen.add(key)
-                if rest:
-                    for words in rest:
-                        if words.isdisjoint(present):
-                            break
-                    else:
-                        words = None
-                    if words is not None:
-                        continue
+                    if more:
+                        for words in more:
+                            if words.isdisjoint(present):
+                                break
+                        else:
+                            words = None
+                        if words is not None:
+                            continue
                 starts_at: Iterable[str] = firsts & present
                 if prefixes:
                     starts_at = [*starts_at, *(w for w in present if w not in firsts
                                                 and w.startswith(prefixes))]
                 elif not starts_at:
                     continue
+                # A phrase under several words of the message is read once (one that fails
+                # above fails under each of them).
+                if key >= 0:
+                    if key in seen:
+                        continue
+                    seen.add(key)
                 if second is not None:
                     words2, prefixes2 = second
                 for w in starts_at:
