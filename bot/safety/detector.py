@@ -331,13 +331,15 @@ class CrisisDetector(PhraseScanner):
             entry = entries[idx]
             if negates and self._negated(toks, s, e):
                 continue
-            if any(xs < e and s < xe for xs, xe in exceptions):
+            if exceptions and any(xs < e and s < xe for xs, xe in exceptions):
                 continue
-            if entry.unless and self._in_scope(toks, s, contexts, entry.unless, "sentence"):
-                continue
-            if entry.kind != "watch" and self._suppressed(toks, s, entry.name, entry.level,
-                                                           contexts):
-                continue
+            if contexts:
+                if entry.unless and self._in_scope(toks, s, contexts, entry.unless,
+                                                   "sentence"):
+                    continue
+                if entry.kind != "watch" and self._suppressed(toks, s, entry.name,
+                                                               entry.level, contexts):
+                    continue
             if (entry.name in _OWN and "long_ago" in contexts
                     and self._in_scope(toks, s, contexts, ("long_ago",), "clause")
                     and not self._in_scope(toks, s, contexts, ("relapse",), "clause")):
@@ -407,10 +409,26 @@ def _window_ids(toks: list[str], scope: str) -> list[int]:
                            initial=0))[1:]
 
 
-def _present(names: frozenset[str], found: dict[str, list[tuple[int, int]]], wid: list[int],
-             w: int) -> list[str]:
-    """Which of these concepts occur in window `w`."""
-    return [n for n in names if any(wid[s] == w for s, _ in found.get(n, ()))]
+def _any_in(names: frozenset[str], found: dict[str, list[tuple[int, int]]], wid: list[int],
+            w: int) -> bool:
+    """Whether one of these concepts occurs in window `w`."""
+    for n in names:
+        for s, _ in found.get(n, ()):
+            if wid[s] == w:
+                return True
+    return False
+
+
+def _all_in(names: frozenset[str], found: dict[str, list[tuple[int, int]]], wid: list[int],
+            w: int) -> bool:
+    """Whether each of these concepts occurs in window `w`."""
+    for n in names:
+        for s, _ in found.get(n, ()):
+            if wid[s] == w:
+                break
+        else:
+            return False
+    return True
 
 
 def _fire(rule: Rule, found: dict[str, list[tuple[int, int]]],
@@ -428,11 +446,11 @@ def _fire(rule: Rule, found: dict[str, list[tuple[int, int]]],
                 continue
         else:
             end = e
-        if rule.all and len(_present(rule.all, found, wid, w)) < len(rule.all):
+        if rule.all and not _all_in(rule.all, found, wid, w):
             continue
-        if rule.any and not _present(rule.any, found, wid, w):
+        if rule.any and not _any_in(rule.any, found, wid, w):
             continue
-        if rule.none and _present(rule.none, found, wid, w):
+        if rule.none and _any_in(rule.none, found, wid, w):
             continue
         return s, end
     return None
