@@ -28,11 +28,12 @@ Matcher = Callable[..., "re.Match[str] | None"]
 # A phrase found by its rarest word: entry, the pattern of what follows its first `skip` words
 # (None when nothing follows), the first of the other word sets it needs (or None) and the
 # rest of them, the words and prefixes it starts with, `skip`, its number when more than one
-# word anchors it (else -1), and the words and prefixes its second token must be one of (None
-# when it need not have one).
+# word anchors it (else -1), the words and prefixes its second token must be one of (None
+# when it need not have one), and the words and prefixes that are a whole match by themselves
+# (or None).
+WordClass = tuple[frozenset[str], tuple[str, ...]]
 Anchored = tuple[int, Matcher | None, frozenset[str] | None, tuple[frozenset[str], ...],
-                 frozenset[str], tuple[str, ...], int, int,
-                 tuple[frozenset[str], tuple[str, ...]] | None]
+                 frozenset[str], tuple[str, ...], int, int, WordClass | None, WordClass | None]
 # A phrase found by its first word: entry, phrase, one word class, the prefixes it starts with.
 Plain = tuple[int, Matcher, bool, tuple[str, ...]]
 # Per tier: phrases by first word, by the first three letters of a prefix, and by anchor.
@@ -108,10 +109,17 @@ def build_index(lexicon: Lexicon, tier_of: Callable[[int], int]) -> tuple[Tier, 
                 if variant[0][0] == LIT:
                     skip = 2 if second is not None and variant[1][0] == LIT else 1
                 tail = variant[skip:]
+                # A phrase that is one group whose first choice is one word: where it starts
+                # with such a word, that word is the match.
+                one = None
+                if len(variant) == 1 and variant[0][0] == ALT:
+                    choice = variant[0][1][0]
+                    if len(choice) == 1 and choice[0][0] == LIT:
+                        one = (choice[0][1], choice[0][2])
                 rest = tuple(ws for ws in required if ws is not anchor)
                 entry = (idx, regex(tail) if tail else None, rest[0] if rest else None, rest[1:],
                          firsts, tuple(sorted(prefixes)), skip,
-                         number_of if len(anchor) > 1 else -1, second)
+                         number_of if len(anchor) > 1 else -1, second, one)
                 number_of += 1
                 for w in anchor:
                     anchored.setdefault(w, []).append(entry)
@@ -174,7 +182,7 @@ class PhraseScanner:
                             m = rx(text, start)
                             if m is not None:
                                 add((idx, i, i + count(" ", start, m.end())))
-            for idx, rx, need, more, firsts, prefixes, skip, key, second in anchored:
+            for idx, rx, need, more, firsts, prefixes, skip, key, second, one in anchored:
                 if need is not None:
                     if need.isdisjoint(present):
                         continue
@@ -201,6 +209,10 @@ class PhraseScanner:
                 if second is not None:
                     words2, prefixes2 = second
                 for w in starts_at:
+                    if one is not None and (w in one[0] or (one[1] and w.startswith(one[1]))):
+                        for i in positions[w]:
+                            add((idx, i, i + 1))
+                        continue
                     for i in positions[w]:
                         if second is not None:
                             if i == last:
