@@ -25,15 +25,16 @@ from bot.safety.patterns import (
 
 Hit = tuple[int, int, int]  # entry index, start token, end token (exclusive)
 Matcher = Callable[..., "re.Match[str] | None"]
-# A phrase found by its rarest word: entry, the pattern of what follows its first `skip` words
-# (None when nothing follows), the first of the other word sets it needs (or None) and the
-# rest of them, the words and prefixes it starts with, `skip`, its number when more than one
-# word anchors it (else -1), the words and prefixes its second token must be one of (None
-# when it need not have one), and the words and prefixes that are a whole match by themselves
-# (or None).
+# A phrase found by its rarest word: the first of the other word sets it needs (or None), the
+# words and prefixes it starts with, then what is read once those met the message: entry, the
+# pattern of what follows its first `skip` words (None when nothing follows), the rest of the
+# word sets it needs, `skip`, its number when more than one word anchors it (else -1), the
+# words and prefixes its second token must be one of (None when it need not have one), and the
+# words and prefixes that are a whole match by themselves (or None).
 WordClass = tuple[frozenset[str], tuple[str, ...]]
-Anchored = tuple[int, Matcher | None, frozenset[str] | None, tuple[frozenset[str], ...],
-                 frozenset[str], tuple[str, ...], int, int, WordClass | None, WordClass | None]
+Anchored = tuple[frozenset[str] | None, frozenset[str], tuple[str, ...],
+                 tuple[int, Matcher | None, tuple[frozenset[str], ...], int, int,
+                       WordClass | None, WordClass | None]]
 # A phrase found by its first word: entry, phrase, one word class, the prefixes it starts with.
 Plain = tuple[int, Matcher, bool, tuple[str, ...]]
 # Per tier: phrases by first word, by the first three letters of a prefix, and by anchor.
@@ -117,9 +118,9 @@ def build_index(lexicon: Lexicon, tier_of: Callable[[int], int]) -> tuple[Tier, 
                     if len(choice) == 1 and choice[0][0] == LIT:
                         one = (choice[0][1], choice[0][2])
                 rest = tuple(ws for ws in required if ws is not anchor)
-                entry = (idx, regex(tail) if tail else None, rest[0] if rest else None, rest[1:],
-                         firsts, tuple(sorted(prefixes)), skip,
-                         number_of if len(anchor) > 1 else -1, second, one)
+                entry = (rest[0] if rest else None, firsts, tuple(sorted(prefixes)),
+                         (idx, regex(tail) if tail else None, rest[1:], skip,
+                          number_of if len(anchor) > 1 else -1, second, one))
                 number_of += 1
                 for w in anchor:
                     anchored.setdefault(w, []).append(entry)
@@ -182,24 +183,26 @@ class PhraseScanner:
                             m = rx(text, start)
                             if m is not None:
                                 add((idx, i, i + count(" ", start, m.end())))
-            for idx, rx, need, more, firsts, prefixes, skip, key, second, one in anchored:
-                if need is not None:
-                    if need.isdisjoint(present):
-                        continue
-                    if more:
-                        for words in more:
-                            if words.isdisjoint(present):
-                                break
-                        else:
-                            words = None
-                        if words is not None:
-                            continue
+            # What the tests read comes first: most phrases fail them, and what a phrase needs
+            # only once it matched stays untouched.
+            for need, firsts, prefixes, payload in anchored:
+                if need is not None and need.isdisjoint(present):
+                    continue
                 starts_at: Iterable[str] = firsts & present
                 if prefixes:
                     starts_at = [*starts_at, *(w for w in present if w not in firsts
                                                 and w.startswith(prefixes))]
                 elif not starts_at:
                     continue
+                idx, rx, more, skip, key, second, one = payload
+                if more:
+                    for words in more:
+                        if words.isdisjoint(present):
+                            break
+                    else:
+                        words = None
+                    if words is not None:
+                        continue
                 # A phrase under several words of the message is read once (one that fails
                 # above fails under each of them).
                 if key >= 0:
