@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import accumulate
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 
 from bot.safety.classifier import CONCEPT, MODEL_PATH, Classifier
@@ -131,12 +131,23 @@ class CrisisDetector(PhraseScanner):
         self._names = [e.name for e in lexicon.entries]
         self._concept_key = [CONCEPT + e.name if e.kind == "concept" else "" for e in
                              lexicon.entries]
+        # One bit per concept: the concepts a message holds are one small integer, and a rule
+        # is tested against it before anything else.
+        self._concept_bit: dict[str, int] = {}
+        for rule in lexicon.rules:
+            for name in sorted(rule.needs | rule.any):
+                self._concept_bit.setdefault(name, 1 << len(self._concept_bit))
         # Each rule under one concept it needs: only rules whose key concept was found are
         # looked at.
-        self._rules_by_key: dict[str, list[Rule]] = {}
+        self._rules_by_key: dict[str, list[tuple[int, int, int, Rule]]] = {}
         for rule in lexicon.rules:
             key = min(sorted(rule.needs), key=lambda n: n in _FREQUENT_CONCEPTS)
-            self._rules_by_key.setdefault(key, []).append(rule)
+            self._rules_by_key.setdefault(key, []).append(
+                (rule.entry, self._mask(rule.needs), self._mask(rule.any), rule))
+
+    def _mask(self, names: frozenset[str]) -> int:
+        bits = self._concept_bit
+        return sum(bits[n] for n in names)
 
     @classmethod
     def load(cls, extra_paths: Sequence[Path] = (),
@@ -264,17 +275,20 @@ class CrisisDetector(PhraseScanner):
                 at.append((s, e))
         if not found:
             return []
-        out: list[Hit] = []
-        windows: dict[str, list[int]] = {}
-        keys = set(found)
         by_key = self._rules_by_key
         rules = [r for name in found if name in by_key for r in by_key[name]]
+        if not rules:
+            return []
         if len(rules) > 1:
             rules.sort(key=_ENTRY)
-        for rule in rules:
-            if not rule.needs.issubset(keys):
-                continue
-            if rule.any and rule.any.isdisjoint(keys):
+        bits = self._concept_bit
+        held = 0
+        for name in found:
+            held |= bits.get(name, 0)
+        out: list[Hit] = []
+        windows: dict[str, list[int]] = {}
+        for _, needs, any_of, rule in rules:
+            if held & needs != needs or (any_of and not held & any_of):
                 continue
             wid = windows.get(rule.scope)
             if wid is None:
@@ -395,7 +409,7 @@ class CrisisDetector(PhraseScanner):
 
 _NO_CONCEPTS: list[str] = []
 _SPAN = itemgetter(1, 2)
-_ENTRY = attrgetter("entry")
+_ENTRY = itemgetter(0)
 _IS_BOUNDARY = BOUNDARIES.__contains__
 _IS_SENTENCE_END = frozenset((SENTENCE,)).__contains__
 
