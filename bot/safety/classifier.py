@@ -31,6 +31,7 @@ import struct
 from collections.abc import Iterator, Sequence
 from itertools import chain, repeat
 from pathlib import Path
+from sys import intern
 
 from bot.safety.lexicon import CRISIS_CATEGORIES
 
@@ -68,9 +69,10 @@ def feature_name(f: Feature) -> str:
 
 
 def parse_feature(name: str) -> Feature:
-    parts = name.split(" ")
+    """A feature from its JSON key, its words interned like the tokens they are compared with."""
+    parts = [intern(part) for part in name.split(" ")]
     if len(parts) == 1:
-        return name
+        return parts[0]
     if len(parts) == 2:
         return parts[0], parts[1]
     if len(parts) == 3 and parts[1] == SKIP:

@@ -19,6 +19,7 @@ from enum import StrEnum
 from itertools import accumulate
 from operator import itemgetter
 from pathlib import Path
+from sys import intern
 
 from bot.safety.classifier import CONCEPT, MODEL_PATH, Classifier
 from bot.safety.lexicon import (
@@ -129,7 +130,7 @@ class CrisisDetector(PhraseScanner):
                 self._suppressors.setdefault(category, []).append((name, ctx))
         self._is_concept = [e.kind == "concept" for e in lexicon.entries]
         self._names = [e.name for e in lexicon.entries]
-        self._concept_key = [CONCEPT + e.name if e.kind == "concept" else "" for e in
+        self._concept_key = [intern(CONCEPT + e.name) if e.kind == "concept" else "" for e in
                              lexicon.entries]
         # One bit per concept: the concepts a message holds are one small integer, and a rule
         # is tested against it before anything else.

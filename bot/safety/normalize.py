@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from itertools import chain
+from sys import intern
 
 SENTENCE = "."
 CLAUSE = ","
@@ -265,9 +266,11 @@ class Normalizer:
         for part in parts or (tok,):
             mapped = rewrite.get(part)
             if mapped is None:
-                out.append(part)
+                out.append(intern(part))
             else:
-                out.extend(mapped)
+                out.extend(map(intern, mapped))
+        # Interned: the lexicon's words come through here too, so a token and the same word in
+        # the lexicon are one object, and comparing them never reads their letters.
         return tuple(out)
 
     def words(self, text: str) -> list[str]:
