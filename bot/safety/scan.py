@@ -145,6 +145,8 @@ def build_index(lexicon: Lexicon, tier_of: Callable[[int], int]) -> tuple[Tier, 
                 for pre in prefixes:
                     plain_prefix.setdefault(pre[:3], []).append((idx, regex(variant), single,
                                                                  tuple(sorted(prefixes))))
+        # The phrases under one word, read one after the other, are copied next to each other.
+        anchored = {w: [(*entry,) for entry in entries] for w, entries in anchored.items()}
         tiers.append((plain, plain_prefix, anchored))
     return tiers[0], tiers[1], tiers[2]
 
