@@ -129,7 +129,8 @@ class CrisisDetector(PhraseScanner):
             for category in ctx.suppress:
                 self._suppressors.setdefault(category, []).append((name, ctx))
         self._is_concept = [e.kind == "concept" for e in lexicon.entries]
-        self._names = [e.name for e in lexicon.entries]
+        self._names = [intern(e.name) for e in lexicon.entries]
+        self._kinds = [intern(e.kind) for e in lexicon.entries]
         self._concept_key = [intern(CONCEPT + e.name) if e.kind == "concept" else "" for e in
                              lexicon.entries]
         # One bit per concept: the concepts a message holds are one small integer, and a rule
@@ -326,26 +327,28 @@ class CrisisDetector(PhraseScanner):
     def _decide(self, toks: list[str], hits: list[Hit], aux: list[Hit],
                 negates: bool = True) -> Assessment:
         entries = self._entries
+        kinds = self._kinds
+        name_of = self._names
         exceptions: list[tuple[int, int]] = []
         contexts: dict[str, list[int]] = {}
         escalations: list[str] = []
         for idx, s, e in aux:
-            entry = entries[idx]
-            if entry.kind == "exception":
+            kind = kinds[idx]
+            if kind == "exception":
                 exceptions.append((s, e))
             elif negates and self._negated(toks, s, e):
                 continue
-            elif entry.kind == "context":
-                contexts.setdefault(entry.name, []).append(s)
+            elif kind == "context":
+                contexts.setdefault(name_of[idx], []).append(s)
             else:
-                escalations.append(entry.name)
+                escalations.append(name_of[idx])
 
         found: list[tuple[int, str]] = []  # (rank, category)
-        others = [(s, e) for idx, s, e in hits if entries[idx].name == "third_party"]
+        others = [(s, e) for idx, s, e in hits if name_of[idx] == "third_party"]
         for idx, s, e in hits:
-            entry = entries[idx]
             if negates and self._negated(toks, s, e):
                 continue
+            entry = entries[idx]
             if exceptions and any(xs < e and s < xe for xs, xe in exceptions):
                 continue
             if contexts:

@@ -30,12 +30,14 @@ Matcher = Callable[..., "re.Match[str] | None"]
 # words and prefixes it starts with, then what is read once those met the message: entry, the
 # pattern of what follows its first `skip` words (None when nothing follows), the rest of the
 # word sets it needs, `skip`, its number when more than one word anchors it (else -1), the
-# words and prefixes its second token must be one of (None when it need not have one), and the
-# words and prefixes that are a whole match by themselves (or None).
+# words and prefixes its second token must be one of (None when it need not have one), and, for
+# a phrase that is one group of plain choices, the rest of those choices under each word they
+# start with (else None).
 WordClass = tuple[frozenset[str], tuple[str, ...]]
+Choices = dict[str, tuple[tuple[frozenset[str], ...], ...]]
 Anchored = tuple[frozenset[str] | None, frozenset[str], tuple[str, ...],
                  tuple[int, Matcher | None, tuple[frozenset[str], ...], int, int,
-                       WordClass | None, WordClass | None]]
+                       WordClass | None, Choices | None]]
 # A phrase found by its first word: entry, phrase, one word class, the prefixes it starts with.
 Plain = tuple[int, Matcher, bool, tuple[str, ...]]
 # Per tier: phrases by first word, by the first three letters of a prefix, and by anchor.
@@ -123,17 +125,13 @@ def build_index(lexicon: Lexicon, tier_of: Callable[[int], int]) -> tuple[Tier, 
                 if variant[0][0] == LIT:
                     skip = 2 if second is not None and variant[1][0] == LIT else 1
                 tail = variant[skip:]
-                # A phrase that is one group whose first choice is one word: where it starts
-                # with such a word, that word is the match.
-                one = None
-                if len(variant) == 1 and variant[0][0] == ALT:
-                    choice = variant[0][1][0]
-                    if len(choice) == 1 and choice[0][0] == LIT:
-                        one = share((share(choice[0][1]), choice[0][2]))
+                choices = _choices(variant, share)
+                if choices is not None:
+                    tail = ()  # matched in `_scan`, without the pattern
                 rest = tuple(share(ws) for ws in required if ws is not anchor)
                 entry = (rest[0] if rest else None, firsts, tuple(sorted(prefixes)),
                          (idx, regex(tail) if tail else None, rest[1:], skip,
-                          number_of if len(anchor) > 1 else -1, second, one))
+                          number_of if len(anchor) > 1 else -1, second, choices))
                 number_of += 1
                 for w in anchor:
                     anchored.setdefault(w, []).append(entry)
@@ -149,6 +147,22 @@ def build_index(lexicon: Lexicon, tier_of: Callable[[int], int]) -> tuple[Tier, 
         anchored = {w: [(*entry,) for entry in entries] for w, entries in anchored.items()}
         tiers.append((plain, plain_prefix, anchored))
     return tiers[0], tiers[1], tiers[2]
+
+
+def _choices(variant: Variant, share: Callable[[Any], Any]) -> Choices | None:
+    """For a phrase that is one group of choices, each a few plain words: under each word a
+    choice can start with, the word sets of the rest of those choices, in their order (the
+    pattern takes the first choice that matches). None for any other phrase."""
+    if len(variant) != 1 or variant[0][0] != ALT:
+        return None
+    out: dict[str, list[tuple[frozenset[str], ...]]] = {}
+    for choice in variant[0][1]:
+        if not choice or any(e[0] != LIT or e[2] for e in choice):
+            return None
+        rest = tuple(share(e[1]) for e in choice[1:])
+        for w in choice[0][1]:
+            out.setdefault(w, []).append(rest)
+    return {w: tuple(rests) for w, rests in out.items()}
 
 
 class PhraseScanner:
@@ -209,7 +223,7 @@ class PhraseScanner:
                                                 and w.startswith(prefixes))]
                 elif not starts_at:
                     continue
-                idx, rx, more, skip, key, second, one = payload
+                idx, rx, more, skip, key, second, choices = payload
                 if more:
                     for words in more:
                         if words.isdisjoint(present):
@@ -227,9 +241,18 @@ class PhraseScanner:
                 if second is not None:
                     words2, prefixes2 = second
                 for w in starts_at:
-                    if one is not None and (w in one[0] or (one[1] and w.startswith(one[1]))):
+                    if choices is not None:
+                        # The first choice starting with this word whose other words follow.
                         for i in positions[w]:
-                            add((idx, i, i + 1))
+                            for rest in choices[w]:
+                                end = i + 1
+                                for words in rest:
+                                    if end > last or toks[end] not in words:
+                                        break
+                                    end += 1
+                                else:
+                                    add((idx, i, end))
+                                    break
                         continue
                     for i in positions[w]:
                         if second is not None:
