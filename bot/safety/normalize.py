@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from itertools import chain
 from sys import intern
 
 SENTENCE = "."
@@ -96,7 +95,7 @@ class Normalizer:
     """Built once from the lexicon's rewrite table, emoji words and known vocabulary."""
 
     __slots__ = ("_table", "_ascii_table", "_ascii_marks", "_rewrite", "_vocab", "_max_word",
-                 "_cache", "_runs")
+                 "_one", "_cache", "_runs")
 
     def __init__(self, rewrite: Mapping[str, tuple[str, ...]], emoji: Mapping[str, str],
                  vocab: Iterable[str] = ()) -> None:
@@ -109,7 +108,11 @@ class Normalizer:
         self._rewrite = dict(rewrite)
         self._vocab = frozenset(vocab)
         self._max_word = max((len(w) for w in self._vocab), default=1)
-        self._cache: dict[str, tuple[str, ...]] = {}  # one word as typed -> its tokens
+        # One word as typed -> its token, for the words that are one token (most), and -> its
+        # tokens for the others and the marks. Keys are interned, so a word typed as it is
+        # read is one object with its token.
+        self._one: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, ...]] = {}
         self._runs: dict[str, str] = {}  # a run with an apostrophe -> written out
         self._seed()
 
@@ -122,7 +125,9 @@ class Normalizer:
                              if ascii_part else None)
 
     def _seed(self) -> None:
+        self._one.clear()
         cache = self._cache
+        cache.clear()
         for mark in _SENTENCE_MARKS:
             cache[mark] = _ENDS_SENTENCE
         for mark in _CLAUSE_MARKS:
@@ -135,6 +140,17 @@ class Normalizer:
         clone._vocab = frozenset(vocab)
         clone._max_word = max((len(w) for w in clone._vocab), default=1)
         return clone
+
+    def _remember(self, raw: str) -> tuple[str, ...]:
+        """A word not read before: its tokens, kept for next time."""
+        found = self._word(raw, None)
+        if len(self._one) + len(self._cache) >= _CACHE_LIMIT:
+            self._seed()
+        if len(found) == 1:
+            self._one[intern(raw)] = found[0]
+        else:
+            self._cache[intern(raw)] = found
+        return found
 
     def prepare(self, text: str) -> str:
         """Steps 1 to 5 on the whole text."""
@@ -177,25 +193,28 @@ class Normalizer:
             joined: set[str] = set()
             s = _SPACED.sub(lambda m: _join(m, joined), s)
             return self._tokens_joined(s, joined)
-        cache = self._cache
-        get = cache.get
+        one = self._one.get
         if _NOT_PLAIN(s) is None:
             raws = s.split()
-            words = list(map(get, raws))
+            words = list(map(one, raws))
             if None not in words:
-                return list(chain.from_iterable(words))
+                return words  # every word one token
         else:
             raws = _TOKEN.findall(s)
+        get = self._cache.get
         out: list[str] = []
         append = out.append
         for raw in raws:
+            tok = one(raw)
+            if tok is not None:
+                append(tok)
+                continue
             found = get(raw)
             if found is None:
-                found = self._word(raw, None)
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                    self._seed()
-                cache[raw] = found
+                found = self._remember(raw)
+                if len(found) == 1:
+                    append(found[0])
+                    continue
             if found is _ENDS_SENTENCE:
                 if out:
                     if out[-1] is CLAUSE:
@@ -205,8 +224,6 @@ class Normalizer:
             elif found is _ENDS_CLAUSE:
                 if out and out[-1] is not SENTENCE and out[-1] is not CLAUSE:
                     append(CLAUSE)
-            elif len(found) == 1:
-                append(found[0])
             else:
                 out.extend(found)
         return out
@@ -216,7 +233,8 @@ class Normalizer:
         again each time."""
         out: list[str] = []
         append = out.append
-        cache = self._cache
+        one = self._one.get
+        get = self._cache.get
         for raw in _TOKEN.findall(s):
             c = raw[0]
             if c in ".!?;\n":
@@ -232,17 +250,14 @@ class Normalizer:
             if joined and raw in joined:
                 out.extend(self._word(raw, joined))
                 continue
-            found = cache.get(raw)
+            tok = one(raw)
+            if tok is not None:
+                append(tok)
+                continue
+            found = get(raw)
             if found is None:
-                found = self._word(raw, None)
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                    self._seed()
-                cache[raw] = found
-            if len(found) == 1:
-                append(found[0])
-            else:
-                out.extend(found)
+                found = self._remember(raw)
+            out.extend(found)
         return out
 
     def _word(self, raw: str, joined: set[str] | None) -> tuple[str, ...]:
