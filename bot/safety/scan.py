@@ -42,8 +42,10 @@ Anchored = tuple[frozenset[str] | None, frozenset[str], tuple[str, ...],
 Plain = tuple[int, Matcher, bool, tuple[str, ...]]
 # Per tier: phrases by first word, by the first three letters of a prefix, and by anchor.
 Tier = tuple[dict[str, list[Plain]], dict[str, list[Plain]], dict[str, list[Anchored]]]
-# What one word brings in one tier: phrases it starts, phrases anchored on it.
-Found = tuple[tuple[tuple[int, Matcher, bool], ...], tuple[Anchored, ...]]
+# What one word brings in one tier: the phrases anchored on it, or, for the few words that
+# start a phrase of common words, a list of those phrases and the anchored ones.
+Starts = tuple[tuple[int, Matcher, bool], ...]
+Found = tuple[Anchored, ...] | list[Starts | tuple[Anchored, ...]]
 
 _CACHE_LIMIT = 100_000
 _PLUS_ONE = (1).__add__
@@ -195,13 +197,13 @@ class PhraseScanner:
         seen: set[int] = set()
         # Most words bring nothing in a tier; those already looked up are skipped in one step.
         for t in present.difference(self._quiet[tier]):
-            found = get(t)
-            if found is None:
-                found = self._lookup(t, tier)
-                if found is None:
+            anchored = get(t)
+            if anchored is None:
+                anchored = self._lookup(t, tier)
+                if anchored is None:
                     continue
-            plain, anchored = found
-            if plain:
+            if anchored.__class__ is list:
+                plain, anchored = anchored
                 at = positions[t]
                 for idx, rx, single in plain:
                     for i in at:
@@ -277,16 +279,18 @@ class PhraseScanner:
         if len(t) >= 3:
             found.extend(c for c in plain_prefix.get(t[:3], ()) if c not in found
                          and (not c[2] or t.startswith(c[3])))
-        entry = (tuple((idx, rx, single) for idx, rx, single, _ in found),
-                 tuple(anchored.get(t, ())))
+        starting = tuple((idx, rx, single) for idx, rx, single, _ in found)
+        entry: Found = tuple(anchored.get(t, ()))
         cache = self._plain_cache[tier]
         quiet = self._quiet[tier]
         if len(cache) + len(quiet) >= _CACHE_LIMIT:
             cache.clear()
             quiet.clear()
-        if not entry[0] and not entry[1]:
+        if not starting and not entry:
             quiet.add(t)
             return None
+        if starting:
+            entry = [starting, entry]
         cache[t] = entry
         return entry
 

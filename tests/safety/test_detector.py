@@ -119,7 +119,7 @@ def test_a_bug_inside_the_matcher_fails_closed(monkeypatch: pytest.MonkeyPatch,
 
 def test_a_broken_rule_object_fails_closed(detector: CrisisDetector) -> None:
     broken = CrisisDetector(detector._lex)
-    broken._plain_cache[0]["want"] = (((0, None, False),), ())  # type: ignore[assignment]
+    broken._plain_cache[0]["want"] = [((0, None, False),), ()]  # type: ignore[assignment]
     assert broken.check("i want a new job") == FAIL_CLOSED
     with pytest.raises(TypeError):
         broken.assess("i want a new job")
