@@ -98,6 +98,7 @@ class CrisisDetector(PhraseScanner):
         self._entries = lexicon.entries
         self._stops = lexicon.gap_stops
         self._rules = lexicon.rules
+        self._negators = lexicon.negators
         # Words that put the member in a finding ("i", "myself", "je", "mich"): with someone
         # else at risk in the message, a finding without them is about that person.
         self._first_person = frozenset(
@@ -199,7 +200,7 @@ class CrisisDetector(PhraseScanner):
         entries = self._entries
         hits = self._scan(toks, text, offsets, 0, positions, present)
         hits += self._scan(toks, text, offsets, 1, positions, present)
-        negates = not self._lex.negators.isdisjoint(present)
+        negates = not self._negators.isdisjoint(present)
         vetoable = negates and any(self._negated(toks, s, e) for _, s, e in hits)
         contexts: set[str] = set()
         escalations: list[str] = []
@@ -239,7 +240,7 @@ class CrisisDetector(PhraseScanner):
         aux: list[Hit] | None = None
         names = _NO_CONCEPTS
         # Without a negator in the message nothing in it can be negated.
-        negates = not self._lex.negators.isdisjoint(present)
+        negates = not self._negators.isdisjoint(present)
         if concepts:
             concepts.extend(self._scan(toks, text, offsets, 1, positions, present))
             aux = self._scan(toks, text, offsets, 2, positions, present)
@@ -307,7 +308,8 @@ class CrisisDetector(PhraseScanner):
         vois plus aucune raison de vivre", "no sé para qué sigo viviendo" are negative
         statements, not negated ones."""
         lex = self._lex
-        if end > start and not lex.negators.isdisjoint(toks[start:end]):
+        negators = self._negators
+        if end > start and not negators.isdisjoint(toks[start:end]):
             return False
         j = start - 1
         steps = 0
@@ -315,7 +317,7 @@ class CrisisDetector(PhraseScanner):
             t = toks[j]
             if t in BOUNDARIES or t in lex.scope_breakers:
                 return False
-            if t in lex.negators and (j + 1 >= len(toks)
+            if t in negators and (j + 1 >= len(toks)
                                       or toks[j + 1] not in lex.negation_breakers):
                 return True
             j -= 1

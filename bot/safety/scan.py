@@ -34,7 +34,7 @@ Matcher = Callable[..., "re.Match[str] | None"]
 # a phrase that is one group of plain choices, the rest of those choices under each word they
 # start with (else None).
 WordClass = tuple[frozenset[str], tuple[str, ...]]
-Choices = dict[str, tuple[tuple[frozenset[str], ...], ...]]
+Choices = dict[str, tuple[tuple[frozenset[str], ...], ...] | None]
 Anchored = tuple[frozenset[str] | None, frozenset[str], tuple[str, ...],
                  tuple[int, Matcher | None, tuple[frozenset[str], ...], int, int,
                        WordClass | None, Choices | None]]
@@ -154,7 +154,8 @@ def build_index(lexicon: Lexicon, tier_of: Callable[[int], int]) -> tuple[Tier, 
 def _choices(variant: Variant, share: Callable[[Any], Any]) -> Choices | None:
     """For a phrase that is one group of choices, each a few plain words: under each word a
     choice can start with, the word sets of the rest of those choices, in their order (the
-    pattern takes the first choice that matches). None for any other phrase."""
+    pattern takes the first choice that matches), or None when the word alone is the first of
+    them. None for any other phrase."""
     if len(variant) != 1 or variant[0][0] != ALT:
         return None
     out: dict[str, list[tuple[frozenset[str], ...]]] = {}
@@ -164,7 +165,7 @@ def _choices(variant: Variant, share: Callable[[Any], Any]) -> Choices | None:
         rest = tuple(share(e[1]) for e in choice[1:])
         for w in choice[0][1]:
             out.setdefault(w, []).append(rest)
-    return {w: tuple(rests) for w, rests in out.items()}
+    return {w: tuple(rests) if rests[0] else None for w, rests in out.items()}
 
 
 class PhraseScanner:
@@ -194,7 +195,7 @@ class PhraseScanner:
         get = self._plain_cache[tier].get
         count = text.count
         last = len(toks) - 1
-        seen: set[int] = set()
+        seen: set[int] | None = None
         # Most words bring nothing in a tier; those already looked up are skipped in one step.
         for t in present.difference(self._quiet[tier]):
             anchored = get(t)
@@ -237,16 +238,24 @@ class PhraseScanner:
                 # A phrase under several words of the message is read once (one that fails
                 # above fails under each of them).
                 if key >= 0:
-                    if key in seen:
+                    if seen is None:
+                        seen = {key}
+                    elif key in seen:
                         continue
-                    seen.add(key)
+                    else:
+                        seen.add(key)
                 if second is not None:
                     words2, prefixes2 = second
                 for w in starts_at:
                     if choices is not None:
                         # The first choice starting with this word whose other words follow.
+                        alts = choices[w]
+                        if alts is None:  # the word alone is the first choice
+                            for i in positions[w]:
+                                add((idx, i, i + 1))
+                            continue
                         for i in positions[w]:
-                            for rest in choices[w]:
+                            for rest in alts:
                                 end = i + 1
                                 for words in rest:
                                     if end > last or toks[end] not in words:
