@@ -217,16 +217,27 @@ def figures(results: Sequence[tuple[Example, Assessment]]) -> Figures:
         crisis=len(crisis), ordinary=len(ordinary))
 
 
-def choose_thresholds(outs: Sequence[Outcome],
-                      max_fp: float = MAX_FALSE_POSITIVES) -> tuple[float, float]:
+# The model speaks only when it is fairly sure: coaching talk is full of "I want to ..." and
+# "If ..., then I will ...", and a looser threshold that cross-validation would accept
+# stopped ordinary coaching ("I want to feel strong" scored P(none) 0.33).
+MAX_THRESHOLD = 0.1
+# Where the rules found something that silences a message (a negation, a question answered
+# "no", a past that is over, a film), the model does not overrule them: cross-validation
+# accepted a small override, but it fired on "my therapist asks whether i think about ending my
+# life, and i don't".
+MAX_VETO_THRESHOLD = 0.0
+
+
+def choose_thresholds(outs: Sequence[Outcome], max_fp: float = MAX_FALSE_POSITIVES,
+                      max_threshold: float = MAX_THRESHOLD) -> tuple[float, float]:
     """The thresholds that find the most crisis messages with false positives <= max_fp;
-    among equals, the lower (more careful) ones."""
-    grid = [round(0.02 * i, 2) for i in range(1, 50)]
+    among equals, the lower (more careful) ones; never above `max_threshold`."""
+    grid = [t for t in (round(0.02 * i, 2) for i in range(1, 50)) if t <= max_threshold]
     n_crisis = sum(1 for o in outs if o.example.label) or 1
     n_ordinary = sum(1 for o in outs if not o.example.label) or 1
     best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
     for t in grid:
-        for tv in [t2 for t2 in VETO_GRID if t2 <= t]:
+        for tv in [t2 for t2 in VETO_GRID if t2 <= min(t, MAX_VETO_THRESHOLD)]:
             hits = fps = 0
             for o in outs:
                 if combined(o, t, tv).crisis:
@@ -283,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--max-false-positives", type=float, default=MAX_FALSE_POSITIVES)
+    parser.add_argument("--max-threshold", type=float, default=MAX_THRESHOLD,
+                        help="the highest P(none) below which the model may speak")
     parser.add_argument("--score", type=Path, nargs="*", default=[],
                         help="labelled files to score the new model on (not trained on)")
     args = parser.parse_args(argv)
@@ -296,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(data)} messages from {len(files)} files", file=sys.stderr)
 
     outs = cross_validate(detector, data, seed=args.seed)
-    threshold, veto = choose_thresholds(outs, args.max_false_positives)
+    threshold, veto = choose_thresholds(outs, args.max_false_positives, args.max_threshold)
     rules_cv = figures([(o.example, o.rules) for o in outs])
     model_cv = figures([(o.example, combined(o, threshold, veto)) for o in outs])
     print(f"{FOLDS}-fold cross-validation; threshold P(none) < {threshold}, "

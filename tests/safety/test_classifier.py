@@ -14,7 +14,7 @@ def test_model_file_loads_with_the_expected_classes() -> None:
     model = Classifier.load(MODEL_PATH)
     assert model.classes == ("none", *CRISIS_CATEGORIES) == CLASSES
     assert len(model) > 1000
-    assert 0 < model.veto_threshold <= model.threshold < 1
+    assert 0 <= model.veto_threshold <= model.threshold <= 0.1
     assert MODEL_PATH.stat().st_size < 2_000_000
 
 
@@ -59,3 +59,20 @@ def test_training_is_deterministic_with_the_seed() -> None:
 ])
 def test_the_model_never_overrides_a_negation(detector: CrisisDetector, text: str) -> None:
     assert detector.check(text).level in (Level.NONE, Level.WATCH)
+
+
+COACHING = [
+    "I want to feel strong",
+    "I want to run a marathon next spring",
+    "I want to be a better dad this year",
+    "If I feel tired after work, then I will stretch for five minutes",
+    "I'd like to stop scrolling at night and sleep earlier",
+    "Quiero sentirme fuerte y dormir mejor",
+    "Je veux reprendre le sport cette semaine",
+]
+
+
+@pytest.mark.parametrize("text", COACHING)
+def test_everyday_coaching_goals_do_not_trip_the_model(detector: CrisisDetector,
+                                                       text: str) -> None:
+    assert not detector.check(text).crisis
