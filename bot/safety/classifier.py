@@ -124,6 +124,9 @@ class Classifier:
 
     def _fields(self, toks: Sequence[str], concepts: Sequence[str]) -> tuple[int, ...]:
         """Each class's summed weights (bias included), all shifted by the same offset."""
+        if 2 * (len(toks) + len(concepts)) < _MAX_FEATURES:  # too few features to cut
+            total = sum(filter(None, map(self._get, features(toks, concepts))), self._bias)
+            return _UNPACK(total.to_bytes(_WIDTH, "little"))
         found = list(filter(None, map(self._get, features(toks, concepts))))
         if len(found) >= _MAX_FEATURES:  # a field holds (features + 1) offsets
             del found[_MAX_FEATURES - 1:]

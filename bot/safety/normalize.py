@@ -168,8 +168,9 @@ class Normalizer:
         if "." in s:
             if ".." in s:
                 s = _ELLIPSIS.sub(",", s)
-            s = _DOTTED.sub(r"\1\2", s)
-        if "/" in s:
+            if _DOTTED.search(s):
+                s = _DOTTED.sub(r"\1\2", s)
+        if "/" in s and _LETTER_SLASH.search(s):
             s = _LETTER_SLASH.sub(r"\1\2", s)
         if "'" in s:
             s = _APOSTROPHE_RUN.sub(self._run, s).replace("'", " ")
