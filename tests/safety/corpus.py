@@ -21,9 +21,9 @@ class Example:
     where: str
 
 
-def read(name: str) -> list[Example]:
+def read(name: str, folder: Path = CORPUS) -> list[Example]:
     out: list[Example] = []
-    path = CORPUS / name
+    path = folder / name
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue

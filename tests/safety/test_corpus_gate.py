@@ -12,6 +12,8 @@ ten messages in a set; smaller cells are reported but too small to gate on.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.safety.detector import CrisisDetector
@@ -28,6 +30,23 @@ MIN_CATEGORY_AGREEMENT = 0.85
 
 SETS = ["dev", "heldout", "fresh", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e",
         "blind_f"]
+
+
+# Sets nobody has tuned on (kept in tests/safety/unseen/, outside the folder the model trains
+# on): they show how the detector does on messages it has never seen. Their floors are what it
+# honestly reaches, so that a change cannot make it worse unnoticed.
+UNSEEN = {"blind_g": (0.87, 0.04)}  # recall at least, false positives at most
+UNSEEN_DIR = Path(__file__).parent / "unseen"
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN))
+def test_unseen_set_floor(detector: CrisisDetector, name: str) -> None:
+    min_recall, max_fp = UNSEEN[name]
+    examples = read(f"{name}_crisis.tsv", UNSEEN_DIR) + read(f"{name}_ordinary.tsv", UNSEEN_DIR)
+    s = score(detector, examples)
+    print(report(name, s))
+    assert s.recall >= min_recall, f"recall {s.recall:.1%} on unseen messages"
+    assert s.fp_rate <= max_fp, f"false positives {s.fp_rate:.1%} on unseen messages"
 
 
 @pytest.mark.parametrize("name", SETS)
