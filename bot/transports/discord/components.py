@@ -36,6 +36,18 @@ async def _mine(interaction: discord.Interaction, owner: int) -> bool:
     return False
 
 
+async def _picked(interaction: discord.Interaction, select: discord.ui.Select
+                  ) -> tuple[str, str] | None:
+    """The value and label picked in a menu, or None (the member was asked to pick one)."""
+    values = (interaction.data or {}).get("values") or []  # type: ignore[union-attr]
+    if not values:
+        await interaction.response.send_message("Please pick one of the answers.",
+                                                ephemeral=True)
+        return None
+    value = str(values[0])
+    return value, next((o.label for o in select.options if o.value == value), value)
+
+
 def _bot(interaction: discord.Interaction) -> CoachBot:
     return interaction.client  # type: ignore[return-value]
 
@@ -108,13 +120,10 @@ class AnswerSelect(discord.ui.DynamicItem[discord.ui.Select],
     async def callback(self, interaction: discord.Interaction) -> Any:
         if not await _mine(interaction, self.user_id):
             return
-        values = (interaction.data or {}).get("values") or []  # type: ignore[union-attr]
-        if not values:
-            await interaction.response.send_message("Please pick one of the answers.",
-                                                    ephemeral=True)
+        picked = await _picked(interaction, self.item)
+        if picked is None:
             return
-        value = str(values[0])
-        label = next((o.label for o in self.item.options if o.value == value), value)
+        value, label = picked
         await _bot(interaction).answer_pressed(
             interaction, AnswerRef(self.session_id, self.step_id, value), label)
 
@@ -268,13 +277,10 @@ class CommandSelect(discord.ui.DynamicItem[discord.ui.Select],
     async def callback(self, interaction: discord.Interaction) -> Any:
         if self.user_id and not await _mine(interaction, self.user_id):
             return
-        values = (interaction.data or {}).get("values") or []  # type: ignore[union-attr]
-        if not values:
-            await interaction.response.send_message("Please pick one of the answers.",
-                                                    ephemeral=True)
+        picked = await _picked(interaction, self.item)
+        if picked is None:
             return
-        value = str(values[0])
-        label = next((o.label for o in self.item.options if o.value == value), value)
+        value, label = picked
         await run_command_choice(interaction, self.ref, value, label, owned=bool(self.user_id))
 
 
