@@ -263,11 +263,10 @@ class Not(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class And(Node):
-    parts: tuple[Node, ...]
+class _Joined(Node):
+    """`and` / `or` over several parts: the same walk, a different verdict."""
 
-    def evaluate(self, answers: Mapping[str, Any]) -> bool:
-        return all(p.evaluate(answers) for p in self.parts)
+    parts: tuple[Node, ...]
 
     def operands(self) -> Iterator[Operand]:
         for p in self.parts:
@@ -279,19 +278,15 @@ class And(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Or(Node):
-    parts: tuple[Node, ...]
+class And(_Joined):
+    def evaluate(self, answers: Mapping[str, Any]) -> bool:
+        return all(p.evaluate(answers) for p in self.parts)
 
+
+@dataclass(frozen=True, slots=True)
+class Or(_Joined):
     def evaluate(self, answers: Mapping[str, Any]) -> bool:
         return any(p.evaluate(answers) for p in self.parts)
-
-    def operands(self) -> Iterator[Operand]:
-        for p in self.parts:
-            yield from p.operands()
-
-    def tests(self) -> Iterator[Node]:
-        for p in self.parts:
-            yield from p.tests()
 
 
 # ---------------------------------------------------------------------------------------

@@ -231,11 +231,7 @@ def _read_file(path: Path, raw: _Raw, problems: list[Problem]) -> None:
             raw.sets.setdefault(str(name), []).extend((doc, p, t) for p, t in items)
     if "crisis" in top and _mapping(doc, ("crisis",), problems, "crisis"):
         for category in top["crisis"]:
-            if category not in CRISIS_CATEGORIES:
-                problems.append(doc.problem(
-                    ("crisis", category), f"unknown category {category!r}",
-                    did_you_mean(category, CRISIS_CATEGORIES)
-                    or f"categories: {', '.join(CRISIS_CATEGORIES)}", at_key=True))
+            if not _known(doc, ("crisis", category), CRISIS_CATEGORIES, "category", problems):
                 continue
             levels = check_mapping(doc, ("crisis", category), problems,
                                    optional=CRISIS_LEVELS, what=f"category {category!r}")
@@ -245,19 +241,13 @@ def _read_file(path: Path, raw: _Raw, problems: list[Problem]) -> None:
                              problems)
     if "watch" in top and _mapping(doc, ("watch",), problems, "watch"):
         for category in top["watch"]:
-            if category not in WATCH_CATEGORIES:
-                problems.append(doc.problem(
-                    ("watch", category), f"unknown watch category {category!r}",
-                    did_you_mean(category, WATCH_CATEGORIES)
-                    or f"watch categories: {', '.join(WATCH_CATEGORIES)}", at_key=True))
+            if not _known(doc, ("watch", category), WATCH_CATEGORIES, "watch category",
+                          problems):
                 continue
             _entries(doc, ("watch", category), "watch", category, "watch", raw, problems)
     if "escalate" in top and _mapping(doc, ("escalate",), problems, "escalate"):
         for category in top["escalate"]:
-            if category not in CRISIS_CATEGORIES:
-                problems.append(doc.problem(
-                    ("escalate", category), f"unknown category {category!r}",
-                    did_you_mean(category, CRISIS_CATEGORIES), at_key=True))
+            if not _known(doc, ("escalate", category), CRISIS_CATEGORIES, "category", problems):
                 continue
             _entries(doc, ("escalate", category), "escalate", category, "urgent", raw, problems)
     if "exceptions" in top:
@@ -346,6 +336,19 @@ def _mapping(doc: YamlDocument, path: tuple[Any, ...], problems: list[Problem],
                                           f"found {describe(value)}"))
         return False
     return True
+
+
+def _known(doc: YamlDocument, path: tuple[Any, ...], allowed: Sequence[str], what: str,
+           problems: list[Problem]) -> bool:
+    """Whether the key at `path` names one of `allowed`; if not, a problem with a hint."""
+    name = path[-1]
+    if name in allowed:
+        return True
+    listing = what.replace("category", "categories")
+    problems.append(doc.problem(path, f"unknown {what} {name!r}",
+                                did_you_mean(str(name), allowed)
+                                or f"{listing}: {', '.join(allowed)}", at_key=True))
+    return False
 
 
 def _read_context(doc: YamlDocument, name: str, raw: _Raw, problems: list[Problem]) -> None:
