@@ -31,6 +31,8 @@ def visible(text: str) -> str:
     The zero-width joiner stays inside emoji such as 🏃‍♀️; text made only of invisible
     characters is empty.
     """
+    if text.isprintable():  # the common case: nothing invisible (isprintable is False for
+        return text.strip()  # every Cc and Cf character), so nothing to drop
     kept = "".join(ch for ch in text if ch in "\n\t\u200d"
                    or unicodedata.category(ch) not in ("Cf", "Cc"))
     return kept.strip() if kept.replace("\u200d", "").strip() else ""
@@ -118,6 +120,8 @@ def parse_choice(step: Step, text: str, language: str | None) -> str | Invalid:
 
 def printable(text: str) -> str:
     """The text without control characters (terminal escapes, bells); line breaks stay."""
+    if text.isprintable():  # no Cc character in it: the common case, checked in C
+        return text
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 

@@ -132,7 +132,8 @@ def setup(bot: CoachBot) -> None:
         return await remove_posts(bot, posts)
 
     groups.channel_check = channel_check
-    bot.add_listener(on_message, "on_message")
+    if bot.intents.guild_messages:  # without it only DMs arrive, and they are not for groups
+        bot.add_listener(on_message, "on_message")
     bot.add_listener(on_raw_member_remove, "on_raw_member_remove")
     bot.add_listener(on_guild_remove, "on_guild_remove")
     privacy = privacy_of(coach)
