@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import iso, parse_iso
+from bot.flows.sessions import Session
 from bot.messages import Speaker
 from bot.storage import Database
 
@@ -55,11 +56,13 @@ class Member:
 _COLUMNS = [f.name for f in fields(Member)]
 
 SEEN_EVERY = timedelta(minutes=15)
+# Members whose conversation is kept in memory between two messages (the most recent ones).
+WARM_LIMIT = 1000
 _ACTIVE_SESSION = (
     "(SELECT json_object('id', s.id, 'member_id', s.member_id, 'flow_id', s.flow_id,"
-    " 'flow_hash', s.flow_hash, 'step_id', s.step_id, 'answers', s.answers, 'stack', s.stack,"
-    " 'state', s.state, 'status', s.status, 'language', s.language,"
-    " 'started_at', s.started_at, 'updated_at', s.updated_at)"
+    " 'flow_hash', s.flow_hash, 'step_id', s.step_id, 'answers', json(s.answers),"
+    " 'stack', json(s.stack), 'state', json(s.state), 'status', s.status, 'language', s.language,"
+    " 'started_at', s.started_at, 'updated_at', s.updated_at, 'version', s.version)"
     " FROM sessions AS s WHERE s.member_id = members.id AND s.status = 'active'"
     " ORDER BY s.id DESC LIMIT 1) AS active_session")
 # The member and their active session as one JSON object (Session.from_json), read only.
@@ -73,6 +76,14 @@ _ARRIVE = (
     " last_seen_at = excluded.last_seen_at RETURNING *, " + _ACTIVE_SESSION)
 
 
+def _fresh(display_name: str, locale: str | None, last_seen_at: str, speaker: Speaker,
+           now: datetime) -> bool:
+    """Nothing about the member to write down: same name and language hint, seen lately."""
+    return (display_name == speaker.display_name[:100]
+            and (speaker.locale is None or locale == speaker.locale)
+            and last_seen_at >= iso(now - SEEN_EVERY))
+
+
 def _member(row: Any) -> Member:
     values = {name: row[name] for name in _COLUMNS}
     values["onboarded"] = bool(values["onboarded"])
@@ -80,26 +91,104 @@ def _member(row: Any) -> Member:
     return Member(**values)
 
 
+Key = tuple[str, str]
+
+
+@dataclass(slots=True)
+class Arrival:
+    """A member as their message finds them, with the conversation they are in (if any).
+
+    Hand it back to `Members.settle` once the message is handled."""
+
+    member: Member
+    session: Session | None
+    key: Key
+    generation: int
+    ticket: int
+
+
 class Members:
+    """Members as stored, and the conversations of those who wrote last kept in memory.
+
+    A message usually reads the member and their conversation, then saves the conversation.
+    When nothing else has written to the database since (`Database.generation`) and no other
+    message of theirs was handled meanwhile, the saved conversation is exactly what the
+    database holds, so their next message starts from memory and needs no read.
+    """
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._warm: dict[Key, tuple[Member, Session]] = {}
+        self._warm_generation = db.generation
+        self._flights: dict[Key, list[int]] = {}  # [last ticket, messages in hand]
 
     async def ensure(self, speaker: Speaker, now: datetime) -> Member:
         """The member behind a platform user, created on first contact, in one statement.
 
         (A transport clears the "unreachable" mark when a member writes to it again.)
         """
-        return (await self.arrive(speaker, now))[0]
+        key = (speaker.platform, speaker.user_id)
+        self._warm.pop(key, None)  # the caller may change their conversation
+        flight = self._flights.get(key)
+        if flight is not None:
+            flight[0] += 1  # nor may a message in hand keep its copy
+        return (await self._read(speaker, now))[0]
 
-    async def arrive(self, speaker: Speaker, now: datetime) -> tuple[Member, str | None]:
-        """`ensure`, and the member's active conversation (as JSON, or None) read in the same
-        statement: one read for the common case of a message. The member row is written only
-        on first contact, when their name or language hint changed, or to move `last_seen_at`
-        on (kept to within SEEN_EVERY)."""
+    async def arrive(self, speaker: Speaker, now: datetime) -> Arrival:
+        """`ensure`, and the member's active conversation, for a message: from memory when
+        the last message left it there, else read with the member in one statement."""
+        key = (speaker.platform, speaker.user_id)
+        generation = self.db.generation
+        if generation != self._warm_generation:
+            self._warm.clear()
+            self._warm_generation = generation
+        warm = self._warm.pop(key, None)
+        flight = self._flights.setdefault(key, [0, 0])
+        flight[0] += 1
+        flight[1] += 1
+        arrival_ticket = flight[0]
+        try:
+            if warm is not None and _fresh(warm[0].display_name, warm[0].locale,
+                                           warm[0].last_seen_at, speaker, now):
+                member, session = warm
+                session.synced = False
+                return Arrival(member, session, key, generation, arrival_ticket)
+            member, active = await self._read(speaker, now)
+            session = Session.from_json(active) if active is not None else None
+            return Arrival(member, session, key, generation, arrival_ticket)
+        except BaseException:
+            self._land(key)
+            raise
+
+    def settle(self, arrival: Arrival) -> None:
+        """The message is handled: keep its conversation in memory when it is still exactly
+        what the database holds (saved last by this message, nothing else written since)."""
+        flight = self._land(arrival.key)
+        session = arrival.session
+        if (session is None or not session.synced or session.status != "active"
+                or flight != [arrival.ticket, 0] or self.db.generation != arrival.generation):
+            return
+        if self._warm_generation != arrival.generation:
+            self._warm.clear()
+            self._warm_generation = arrival.generation
+        self._warm[arrival.key] = (arrival.member, session)
+        if len(self._warm) > WARM_LIMIT:
+            del self._warm[next(iter(self._warm))]
+
+    def _land(self, key: Key) -> list[int]:
+        flight = self._flights[key]
+        flight[1] -= 1
+        if flight[1] == 0:
+            del self._flights[key]
+        return flight
+
+    async def _read(self, speaker: Speaker, now: datetime) -> tuple[Member, str | None]:
+        """The member and their active conversation (as JSON, or None) in one statement.
+        The member row is written only on first contact, when their name or language hint
+        changed, or to move `last_seen_at` on (kept to within SEEN_EVERY)."""
         row = await self.db.fetchone(_FIND, (speaker.platform, speaker.user_id))
-        if (row is not None and row["display_name"] == speaker.display_name[:100]
-                and (speaker.locale is None or row["locale"] == speaker.locale)
-                and row["last_seen_at"] >= iso(now - SEEN_EVERY)):
+        if row is not None and _fresh(row["display_name"], row["locale"], row["last_seen_at"],
+                                      speaker, now):
             return _member(row), row["active_session"]
         stamp = iso(now)
         rows = await self.db.write(

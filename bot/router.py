@@ -104,12 +104,16 @@ class Router:
 
     async def _handle(self, inbound: Inbound) -> list[Outbound]:
         coach = self.coach
-        member, active = await coach.members.arrive(inbound.speaker, coach.clock.now())
-        notices = [o for source in self.notice_sources
-                   for o in await source(member, where_of(inbound))]
-        return [*notices, *await self._reply(member, inbound, active)]
+        arrival = await coach.members.arrive(inbound.speaker, coach.clock.now())
+        try:
+            member = arrival.member
+            notices = [o for source in self.notice_sources
+                       for o in await source(member, where_of(inbound))]
+            return [*notices, *await self._reply(member, inbound, arrival.session)]
+        finally:
+            coach.members.settle(arrival)
 
-    async def _reply(self, member: Member, inbound: Inbound, active: str | None
+    async def _reply(self, member: Member, inbound: Inbound, active: Session | None
                      ) -> list[Outbound]:
         coach = self.coach
         pending = self._pending.get(member.id)
@@ -142,8 +146,7 @@ class Router:
             return [Outbound("Coaching happens in private. Send me a direct message, or use "
                              "/coach start here and I'll answer only you.")]
         if active is not None:  # read together with the member, in the same statement
-            return await coach.engine.answer(member, Session.from_json(active), text,
-                                             inbound.answer)
+            return await coach.engine.answer(member, active, text, inbound.answer)
         if inbound.answer is not None:
             return [Outbound("That button belongs to a conversation that has ended, so there "
                              "is nothing to change. Type /coach list to start a new one.")]

@@ -16,7 +16,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.flows import answers as parse
 from bot.flows.model import END, Flow, Step, Text, render
-from bot.flows.sessions import Session, Sessions
+from bot.flows.sessions import Session, SessionChanged, Sessions
 from bot.goals.store import create_goal
 from bot.messages import AnswerRef, Choice, Outbound, Question, Tone
 from bot.places import country_problem, find_country, find_timezone, timezone_problem
@@ -492,10 +492,15 @@ class Engine:
         return render(template, self._values(session, member))
 
     async def _save(self, session: Session, writes: list[Write]) -> None:
+        session.synced = False
         if not writes:  # the common case: one statement, atomic on its own
-            await self.db.write(*Sessions.save_statement(session, self.clock.now()))
-            return
-        async with self.db.transaction() as conn:
-            for write in writes:
-                await write(conn)
-            await Sessions.save(conn, session, self.clock.now())
+            saved = await self.db.write(*Sessions.save_statement(session, self.clock.now()),
+                                        own_session=True)
+            if not saved:
+                raise SessionChanged(f"session {session.id} changed since it was read")
+        else:
+            async with self.db.transaction() as conn:
+                for write in writes:
+                    await write(conn)
+                await Sessions.save(conn, session, self.clock.now())
+        session.synced = True

@@ -10,9 +10,15 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import iso
-from bot.storage import Database
+from bot.storage import Database, StorageError
 
 OPEN_STATUSES = ("active", "paused", "crisis")
+ENDED_STATUSES = ("finished", "stopped", "abandoned")
+
+
+class SessionChanged(StorageError):
+    """The conversation was changed by someone else since it was read: nothing was saved,
+    and the member is asked to send their answer again (it is then read afresh)."""
 
 
 @dataclass
@@ -29,24 +35,48 @@ class Session:
     language: str | None = None
     started_at: str = ""
     updated_at: str = ""
+    version: int = 0  # moved on by every change to the row (see migration 0005)
+    # What the row held when read or last saved: a save writes only what changed since.
+    stored: tuple[str, str, str, str] | None = field(default=None, repr=False, compare=False)
+    # True once saved exactly as held here (set by the engine after its last save).
+    synced: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, text: str) -> Session:
-        """A session from the JSON object `bot.members.ACTIVE_SESSION_JSON` selects."""
-        return _session(json.loads(text))
+        """A session from the JSON object `bot.members` selects with a member (answers,
+        stack and state are nested in it, so one parse reads them all)."""
+        row = json.loads(text)
+        session = cls(id=row["id"], member_id=row["member_id"], flow_id=row["flow_id"],
+                      flow_hash=row["flow_hash"], step_id=row["step_id"],
+                      answers=row["answers"], stack=row["stack"], state=row["state"],
+                      status=row["status"], language=row["language"],
+                      started_at=row["started_at"], updated_at=row["updated_at"],
+                      version=row["version"])
+        session.stored = _columns(session, _dumps(session.stack) if session.stack else "[]")
+        return session
 
     @property
     def history(self) -> list[str]:
         return self.state.setdefault("history", [])
 
 
+def _columns(session: Session, stack: str) -> tuple[str, str, str, str]:
+    return (session.flow_id, session.flow_hash, session.status, stack)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _session(row: Any) -> Session:
-    return Session(id=row["id"], member_id=row["member_id"], flow_id=row["flow_id"],
-                   flow_hash=row["flow_hash"], step_id=row["step_id"],
-                   answers=json.loads(row["answers"]), stack=json.loads(row["stack"]),
-                   state=json.loads(row["state"]), status=row["status"],
-                   language=row["language"], started_at=row["started_at"],
-                   updated_at=row["updated_at"])
+    session = Session(id=row["id"], member_id=row["member_id"], flow_id=row["flow_id"],
+                      flow_hash=row["flow_hash"], step_id=row["step_id"],
+                      answers=json.loads(row["answers"]), stack=json.loads(row["stack"]),
+                      state=json.loads(row["state"]), status=row["status"],
+                      language=row["language"], started_at=row["started_at"],
+                      updated_at=row["updated_at"], version=row["version"])
+    session.stored = _columns(session, _dumps(session.stack) if session.stack else "[]")
+    return session
 
 
 class Sessions:
@@ -89,23 +119,35 @@ class Sessions:
 
     @staticmethod
     async def save(conn: aiosqlite.Connection, session: Session, now: datetime) -> None:
-        await conn.execute(*Sessions.save_statement(session, now))
+        saved = await conn.execute_fetchall(*Sessions.save_statement(session, now))
+        if not saved:
+            raise SessionChanged(f"session {session.id} changed since it was read")
 
     @staticmethod
     def save_statement(session: Session, now: datetime) -> tuple[str, tuple[Any, ...]]:
+        """The UPDATE that stores the session. Answers, state and position change with every
+        answer; the conversation, its file hash, its status and the call stack only now and
+        then, and leaving them out when unchanged spares the indexes on them.
+
+        It changes the row only if nobody else changed it since it was read (its version is
+        still the one read) and returns its id then; no row means `SessionChanged`."""
         session.updated_at = iso(now)
-        ended = session.updated_at if session.status in ("finished", "stopped", "abandoned") \
-            else None
-        return (
-            "UPDATE sessions SET flow_id = ?, flow_hash = ?, step_id = ?, answers = ?, stack = ?,"
-            " state = ?, status = ?, updated_at = ?, ended_at = ? WHERE id = ?",
-            (session.flow_id, session.flow_hash, session.step_id,
-             json.dumps(session.answers, ensure_ascii=False),
-             json.dumps(session.stack, ensure_ascii=False),
-             json.dumps(session.state, ensure_ascii=False), session.status,
-             session.updated_at, ended, session.id))
+        stack = _dumps(session.stack) if session.stack else "[]"
+        columns = _columns(session, stack)
+        sets = ["step_id = ?", "answers = ?", "state = ?", "updated_at = ?", "version = ?"]
+        values: list[Any] = [session.step_id, _dumps(session.answers), _dumps(session.state),
+                             session.updated_at, session.version + 1]
+        if columns != session.stored:
+            ended = session.updated_at if session.status in ENDED_STATUSES else None
+            sets += ["flow_id = ?", "flow_hash = ?", "status = ?", "stack = ?", "ended_at = ?"]
+            values += [*columns, ended]
+        session.stored = columns
+        values += [session.id, session.version]
+        session.version += 1
+        return ("UPDATE sessions SET " + ", ".join(sets)  # noqa: S608 - constant column names
+                + " WHERE id = ? AND version = ? RETURNING id", tuple(values))
 
     async def set_status(self, session_id: int, status: str, now: datetime) -> None:
-        ended = iso(now) if status in ("finished", "stopped", "abandoned") else None
+        ended = iso(now) if status in ENDED_STATUSES else None
         await self.db.execute("UPDATE sessions SET status = ?, updated_at = ?, ended_at = ?"
                               " WHERE id = ?", (status, iso(now), ended, session_id))

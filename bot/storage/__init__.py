@@ -71,6 +71,10 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        # Counts the writes that may change what a reader holds in memory: every write but a
+        # conversation saving its own position (`write(..., own_session=True)`). Whoever keeps
+        # rows in memory keeps them only while this number has not moved.
+        self.generation = 0
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate_to: int | None = None) -> Database:
@@ -124,6 +128,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one at a time."""
         async with self._lock:
+            self.generation += 1
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -147,11 +152,19 @@ class Database:
                     except sqlite3.Error:
                         pass
                     raise translate(exc) from exc
+            finally:
+                self.generation += 1
 
-    async def write(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def write(self, sql: str, params: Sequence[Any] = (), *, own_session: bool = False
+                    ) -> list[aiosqlite.Row]:
         """One write statement, atomic on its own (no BEGIN/COMMIT round trips), returning
-        the rows of a RETURNING clause. Waits for any open transaction to finish first."""
+        the rows of a RETURNING clause. Waits for any open transaction to finish first.
+
+        `own_session`: the statement only stores one conversation's position and answers,
+        exactly as the caller holds them, so it leaves `generation` where it is."""
         async with self._lock:
+            if not own_session:
+                self.generation += 1
             try:
                 return list(await self.conn.execute_fetchall(sql, params))
             except sqlite3.Error as exc:
@@ -186,8 +199,18 @@ class Database:
 
 
 def split_sql(script: str) -> Iterable[str]:
-    """Split a migration into statements (no semicolons inside literals in our migrations)."""
+    """Split a migration into statements (no semicolons inside literals in our migrations;
+    a trigger's BEGIN ... END body stays whole)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    for statement in "\n".join(lines).split(";"):
-        if statement.strip():
-            yield statement.strip()
+    pending = ""
+    for part in "\n".join(lines).split(";"):
+        pending = f"{pending};{part}" if pending else part
+        statement = pending.strip()
+        if statement.upper().startswith("CREATE TRIGGER") and not re.search(
+                r"\bEND$", statement, re.IGNORECASE):
+            continue
+        pending = ""
+        if statement:
+            yield statement
+    if pending.strip():
+        raise RuntimeError("a migration ends inside a trigger body (BEGIN without END)")

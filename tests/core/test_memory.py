@@ -1,0 +1,102 @@
+"""Between two messages the coach keeps a member's conversation in memory (it then needs no
+read before the next save). What a member must never notice: an answer that is not in the
+file, a change made elsewhere that is ignored or undone, an answer lost to two messages
+sent at once, or a deleted conversation coming back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+
+from bot.app import Coach
+from bot.config import Config
+from tests.core.conftest import SAM, Talk
+
+TRY_AGAIN = "couldn't save that just now, so nothing changed"
+
+
+def stored(config: Config) -> list[tuple[str, str, dict[str, object]]]:
+    """Sam's conversations as another program reading the file sees them."""
+    with sqlite3.connect(config.database) as conn:
+        rows = conn.execute(
+            "SELECT s.status, s.step_id, s.answers FROM sessions s JOIN members m"
+            " ON m.id = s.member_id WHERE m.external_id = ? ORDER BY s.id",
+            (SAM.user_id,)).fetchall()
+    return [(status, step, json.loads(answers)) for status, step, answers in rows]
+
+
+def answer(value: object) -> object:
+    return value["value"] if isinstance(value, dict) and "value" in value else value
+
+
+async def test_every_answer_is_in_the_file_before_the_next_question(
+        energy: Coach, config: Config) -> None:
+    talk = Talk(energy)
+    await talk.start("energy_audit")
+    assert "How much did deadlines drain you" in await talk("deadlines")
+    [(status, step, answers)] = stored(config)
+    assert (status, step, answer(answers["drainer"])) == ("active", "level", "deadlines")
+    assert "What would help most?" in await talk("8")
+    [(status, step, answers)] = stored(config)
+    assert (step, answer(answers["level"])) == ("big", 8)
+    assert "Here is what I heard" in await talk("1")
+    [(status, step, answers)] = stored(config)
+    assert answer(answers["big"]) == "rest"
+
+
+async def test_a_pause_made_elsewhere_in_the_bot_is_seen_by_the_next_message(
+        energy: Coach) -> None:
+    talk = Talk(energy)
+    await talk.start("energy_audit")
+    await talk("deadlines")
+    member = await energy.members.find(SAM.platform, SAM.user_id)
+    assert member is not None
+    session = await energy.engine.sessions.active(member.id)
+    assert session is not None
+    await energy.engine.pause(session)  # e.g. /coach stop pressed on another device
+    reply = await talk("8")
+    assert "What would help most?" not in reply
+    assert "paused conversation" in reply
+
+
+async def test_a_change_by_another_program_is_not_undone(energy: Coach, config: Config
+                                                         ) -> None:
+    talk = Talk(energy)
+    await talk.start("energy_audit")
+    await talk("deadlines")
+    with sqlite3.connect(config.database) as conn:  # another process, e.g. an admin script
+        conn.execute("UPDATE sessions SET status = 'stopped'")
+    reply = await talk("8")
+    assert TRY_AGAIN in reply  # asked to send it again, nothing half-saved
+    [(status, step, answers)] = stored(config)
+    assert (status, step) == ("stopped", "level") and "level" not in answers
+    again = await talk("8")
+    assert "What would help most?" not in again
+    assert "/coach start" in again
+
+
+async def test_two_messages_sent_at_once_lose_nothing(energy: Coach, config: Config) -> None:
+    talk = Talk(energy)
+    await talk.start("energy_audit")
+    replies = await asyncio.gather(talk("deadlines"), talk("meetings"))
+    taken = [word for word, reply in zip(("deadlines", "meetings"), replies, strict=True)
+             if f"How much did {word} drain you" in reply]
+    assert len(taken) == 1  # one is the answer; the other is asked for again, not dropped
+    assert sum(TRY_AGAIN in reply for reply in replies) == 1
+    [(_, step, answers)] = stored(config)
+    assert (step, answer(answers["drainer"])) == ("level", taken[0])
+    assert "What would help most?" in await talk("9")
+
+
+async def test_a_deleted_conversation_does_not_come_back_from_memory(
+        energy: Coach, config: Config) -> None:
+    talk = Talk(energy)
+    await talk.start("energy_audit")
+    await talk("deadlines")
+    assert "confirm" in (await talk("/mydata delete")).lower()
+    await talk("yes")
+    assert stored(config) == []
+    reply = await talk("8")
+    assert "/coach start energy_audit" in reply  # met as someone new: the menu
+    assert TRY_AGAIN not in reply and "What would help most?" not in reply
