@@ -2,9 +2,18 @@
 discord.py bot that echoes DMs.
 
 Three processes besides this one: the fake (`python -m tests.fakediscord`), the echo bot,
-then coachbot (`python -m bot run`). 50 members write at the same time, each waiting for
-the answer before writing again. Measured per bot: its own CPU time (from
-/proc/<pid>/stat) per round trip, and the p50/p99 round-trip latency seen by members.
+then coachbot (`python -m bot run`). 50 members write to each bot in two phases:
+
+- first as fast as they can (each member waits for the answer, then writes again): the
+  round-trip latency members see -> `p99_ratio_vs_echo`. CPU per round trip is reported
+  for this phase too (`cpu_ratio_vs_echo_flat_out`), but it does not compare like with
+  like: the faster bot answers more messages a second, so more of them share each wake-up
+  of its event loop and each one costs it less;
+- then at the same pace for both bots (each member writes every PERIOD seconds, 500
+  messages a second in all, well within what either bot can answer), further into the
+  conversation: the bots' own CPU time (from /proc/<pid>/stat) per round trip, compared at
+  equal load -> `cpu_ratio_vs_echo`.
+
 The fake runs without its global rate limit, so the figures are the bots' own cost, not
 Discord's pacing.
 
@@ -28,7 +37,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MEMBERS = 50
-ROUNDS = 20
+FLAT_OUT_ROUNDS = 20  # per member, as fast as the bot answers (first)
+PACED_ROUNDS = 60  # per member, one every PERIOD seconds (then)
+PERIOD = 0.1
 ROLE = "COACHBOT_BENCH_ROLE"
 
 log = logging.getLogger("bench.discord_roundtrip")
@@ -74,11 +85,16 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-async def drive(remote, bot, users: list, rounds: int, text) -> list[float]:
+async def drive(remote, bot, users: list, rounds: int, text, period: float) -> list[float]:
+    """Each member writes `rounds` messages, waiting for every answer; with a `period`, at
+    most one message per period (the members' start times spread over the first one)."""
     latencies: list[float] = []
 
     async def member(index: int, user) -> None:
+        begin = time.perf_counter() + period * index / len(users)
         for r in range(rounds):
+            if period:
+                await asyncio.sleep(max(0.0, begin + r * period - time.perf_counter()))
             start = time.perf_counter()
             await remote.send_dm(user, text(index, r), bot=bot)
             await remote.next_message_to(user, timeout=30, bot=bot)
@@ -88,12 +104,11 @@ async def drive(remote, bot, users: list, rounds: int, text) -> list[float]:
     return latencies
 
 
-async def measure(name: str, remote, bot, proc, users: list, warm, text) -> dict:
-    await remote.wait_connected(timeout=60, bot=bot)
-    await asyncio.gather(*(warm(u) for u in users))
+async def phase(name: str, remote, bot, proc, users: list, text, rounds: int,
+                period: float) -> dict:
     before = cpu_seconds(proc.pid)
     wall = time.perf_counter()
-    latencies = await drive(remote, bot, users, ROUNDS, text)
+    latencies = await drive(remote, bot, users, rounds, text, period)
     wall = time.perf_counter() - wall
     cpu = cpu_seconds(proc.pid) - before
     latencies.sort()
@@ -106,6 +121,17 @@ async def measure(name: str, remote, bot, proc, users: list, warm, text) -> dict
     }
     log.info("%s: %s", name, json.dumps({k: round(v, 3) for k, v in result.items()}))
     return result
+
+
+async def measure(name: str, remote, bot, proc, users: list, warm, text) -> dict:
+    await remote.wait_connected(timeout=60, bot=bot)
+    await asyncio.gather(*(warm(u) for u in users))
+    flat_out = await phase(f"{name}, flat out", remote, bot, proc, users, text,
+                           FLAT_OUT_ROUNDS, 0.0)
+    # Later in the conversation, with more answers to store at every step.
+    paced = await phase(f"{name}, paced", remote, bot, proc, users,
+                        lambda i, r: text(i, FLAT_OUT_ROUNDS + r), PACED_ROUNDS, PERIOD)
+    return {"paced": paced, "flat_out": flat_out}
 
 
 async def stop(proc) -> None:
@@ -147,7 +173,8 @@ async def main() -> dict:
         # coachbot, inside a conversation of many short questions.
         flows = tmp / "conversations"
         flows.mkdir()
-        (flows / "bench.yaml").write_text(flow_yaml(ROUNDS + 5), encoding="utf-8")
+        (flows / "bench.yaml").write_text(flow_yaml(PACED_ROUNDS + FLAT_OUT_ROUNDS + 5),
+                                          encoding="utf-8")
         config = tmp / "coachbot.yaml"
         config.write_text(f"conversations_dir: {flows}\n", encoding="utf-8")
         coach_bot = await remote.add_bot("coachbot")
@@ -174,18 +201,27 @@ async def main() -> dict:
         await remote.close()
         fake_proc.terminate()
         await fake_proc.wait()
+    echo_paced, coach_paced = echo_result["paced"], coach_result["paced"]
+    echo_flat, coach_flat = echo_result["flat_out"], coach_result["flat_out"]
     return {
         "members": MEMBERS,
-        "roundtrips_per_bot": coach_result["roundtrips"],
-        "echo_cpu_ms_per_roundtrip": round(echo_result["cpu_ms_per_roundtrip"], 3),
-        "coach_cpu_ms_per_roundtrip": round(coach_result["cpu_ms_per_roundtrip"], 3),
-        "cpu_ratio_vs_echo": round(coach_result["cpu_ms_per_roundtrip"]
-                                   / echo_result["cpu_ms_per_roundtrip"], 3),
-        "echo_p50_ms": round(echo_result["p50_ms"], 2),
-        "coach_p50_ms": round(coach_result["p50_ms"], 2),
-        "echo_p99_ms": round(echo_result["p99_ms"], 2),
-        "coach_p99_ms": round(coach_result["p99_ms"], 2),
-        "p99_ratio_vs_echo": round(coach_result["p99_ms"] / echo_result["p99_ms"], 3),
+        "paced_messages_per_s": round(MEMBERS / PERIOD),
+        "roundtrips_per_bot": coach_paced["roundtrips"] + coach_flat["roundtrips"],
+        "echo_cpu_ms_per_roundtrip": round(echo_paced["cpu_ms_per_roundtrip"], 3),
+        "coach_cpu_ms_per_roundtrip": round(coach_paced["cpu_ms_per_roundtrip"], 3),
+        "cpu_ratio_vs_echo": round(coach_paced["cpu_ms_per_roundtrip"]
+                                   / echo_paced["cpu_ms_per_roundtrip"], 3),
+        "echo_p50_ms": round(echo_flat["p50_ms"], 2),
+        "coach_p50_ms": round(coach_flat["p50_ms"], 2),
+        "echo_p99_ms": round(echo_flat["p99_ms"], 2),
+        "coach_p99_ms": round(coach_flat["p99_ms"], 2),
+        "p99_ratio_vs_echo": round(coach_flat["p99_ms"] / echo_flat["p99_ms"], 3),
+        "echo_flat_out_roundtrips_per_s": round(echo_flat["roundtrips_per_s"]),
+        "coach_flat_out_roundtrips_per_s": round(coach_flat["roundtrips_per_s"]),
+        "echo_flat_out_cpu_ms_per_roundtrip": round(echo_flat["cpu_ms_per_roundtrip"], 3),
+        "coach_flat_out_cpu_ms_per_roundtrip": round(coach_flat["cpu_ms_per_roundtrip"], 3),
+        "cpu_ratio_vs_echo_flat_out": round(coach_flat["cpu_ms_per_roundtrip"]
+                                            / echo_flat["cpu_ms_per_roundtrip"], 3),
     }
 
 
