@@ -16,7 +16,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.flows import answers as parse
 from bot.flows.model import END, Flow, Step, Text, render
-from bot.flows.sessions import Session, SessionChanged, Sessions
+from bot.flows.sessions import Session, Sessions
 from bot.goals.store import create_goal
 from bot.messages import AnswerRef, Choice, Outbound, Question, Tone
 from bot.places import country_problem, find_country, find_timezone, timezone_problem
@@ -494,10 +494,7 @@ class Engine:
     async def _save(self, session: Session, writes: list[Write]) -> None:
         session.synced = False
         if not writes:  # the common case: one statement, atomic on its own
-            saved = await self.db.write(*Sessions.save_statement(session, self.clock.now()),
-                                        own_session=True)
-            if not saved:
-                raise SessionChanged(f"session {session.id} changed since it was read")
+            await self.sessions.store(session, self.clock.now())
         else:
             async with self.db.transaction() as conn:
                 for write in writes:

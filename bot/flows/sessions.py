@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,6 +14,18 @@ import aiosqlite
 from bot.clock import iso
 from bot.storage import Database, StorageError
 
+# Saves of the usual kind (position, answers and state; nothing else changed) that arrive
+# together are written by one statement: one trip to the database thread, one commit.
+# UPDATE ... FROM needs SQLite 3.33; older libraries save one statement at a time.
+_BATCH_ROW = "(?, ?, ?, ?, ?, ?)"
+_BATCH = ("WITH saved(id, version, step_id, answers, state, updated_at) AS (VALUES {rows})"
+          " UPDATE sessions SET step_id = saved.step_id, answers = saved.answers,"
+          " state = saved.state, updated_at = saved.updated_at, version = saved.version + 1"
+          " FROM saved WHERE sessions.id = saved.id AND sessions.version = saved.version"
+          " RETURNING sessions.id")
+_PADDING = (None,) * 6  # matches no row; rounds batch sizes to a few statement shapes
+BATCH_LIMIT = 256
+BATCHES = sqlite3.sqlite_version_info >= (3, 33, 0)
 OPEN_STATUSES = ("active", "paused", "crisis")
 ENDED_STATUSES = ("finished", "stopped", "abandoned")
 
@@ -64,6 +78,19 @@ def _columns(session: Session, stack: str) -> tuple[str, str, str, str]:
     return (session.flow_id, session.flow_hash, session.status, stack)
 
 
+def _batch_row(session: Session, now: datetime) -> tuple[Any, ...] | None:
+    """The row a batched save writes, or None when more than position, answers and state
+    changed (that save needs the full statement)."""
+    stack = _dumps(session.stack) if session.stack else "[]"
+    if _columns(session, stack) != session.stored:
+        return None
+    session.updated_at = iso(now)
+    row = (session.id, session.version, session.step_id, _dumps(session.answers),
+           _dumps(session.state), session.updated_at)
+    session.version += 1
+    return row
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -82,6 +109,8 @@ def _session(row: Any) -> Session:
 class Sessions:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._pending: dict[int, tuple[tuple[Any, ...], asyncio.Future[bool]]] = {}
+        self._flushes: set[asyncio.Task[None]] = set()
 
     async def get(self, session_id: int) -> Session | None:
         row = await self.db.fetchone("SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -116,6 +145,55 @@ class Sessions:
         return Session(id=cursor.lastrowid or 0, member_id=member_id, flow_id=flow_id,
                        flow_hash=flow_hash, step_id=step_id, language=language,
                        started_at=stamp, updated_at=stamp)
+
+    async def store(self, session: Session, now: datetime) -> None:
+        """Save a session on its own, outside any transaction (after an answer).
+
+        The usual save joins the others that arrive in the same turn of the event loop and
+        is written with them in one statement; each row still changes only at the version
+        it was read at (`SessionChanged` otherwise)."""
+        row = _batch_row(session, now) if BATCHES else None
+        if row is None:
+            saved = bool(await self.db.write(*self.save_statement(session, now),
+                                             own_session=True))
+        else:
+            saved = await self._batched(session.id, row)
+        if not saved:
+            raise SessionChanged(f"session {session.id} changed since it was read")
+
+    async def _batched(self, session_id: int, row: tuple[Any, ...]) -> bool:
+        while session_id in self._pending:  # one row per session in a statement, in order
+            await asyncio.wait([self._pending[session_id][1]])
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        if not self._pending:
+            task = loop.create_task(self._flush())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+        self._pending[session_id] = (row, future)
+        return await future
+
+    async def _flush(self) -> None:
+        pending, self._pending = list(self._pending.items()), {}
+        for start in range(0, len(pending), BATCH_LIMIT):
+            chunk = pending[start:start + BATCH_LIMIT]
+            size = 1 << (len(chunk) - 1).bit_length()
+            params = [value for _, (row, _) in chunk for value in row]
+            params += _PADDING * (size - len(chunk))
+            try:
+                rows = await self.db.write(_BATCH.format(rows=", ".join([_BATCH_ROW] * size)),
+                                           params, own_session=True)
+            except BaseException as exc:
+                for _, (_, future) in chunk:
+                    if not future.done():
+                        future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            saved = {row[0] for row in rows}
+            for session_id, (_, future) in chunk:
+                if not future.done():
+                    future.set_result(session_id in saved)
 
     @staticmethod
     async def save(conn: aiosqlite.Connection, session: Session, now: datetime) -> None:

@@ -100,3 +100,35 @@ async def test_a_deleted_conversation_does_not_come_back_from_memory(
     reply = await talk("8")
     assert "/coach start energy_audit" in reply  # met as someone new: the menu
     assert TRY_AGAIN not in reply and "What would help most?" not in reply
+
+
+async def test_many_members_answering_at_once_are_all_saved(energy: Coach,
+                                                           config: Config) -> None:
+    """Answers that arrive together are written together; each is checked on its own."""
+    from bot.messages import Speaker
+    talks = [Talk(energy, Speaker("terminal", f"m{i}", f"Member {i}")) for i in range(40)]
+    for talk in talks:
+        await talk.start("energy_audit")
+    await asyncio.gather(*(talk(f"task {i}") for i, talk in enumerate(talks)))
+    with sqlite3.connect(config.database) as conn:  # one of them changed by another program
+        conn.execute("UPDATE sessions SET status = 'stopped' WHERE member_id ="
+                     " (SELECT id FROM members WHERE external_id = 'm7')")
+    replies = await asyncio.gather(*(talk(str(i % 10 + 1)) for i, talk in enumerate(talks)))
+    for i, reply in enumerate(replies):
+        if i == 7:
+            assert TRY_AGAIN in reply
+        else:
+            expected = "What would help most?" if i % 10 + 1 >= 7 else "keep an eye on it"
+            assert expected in reply, (i, reply)
+    with sqlite3.connect(config.database) as conn:
+        rows = conn.execute("SELECT m.external_id, s.status, s.answers FROM sessions s"
+                            " JOIN members m ON m.id = s.member_id").fetchall()
+    assert len(rows) == 40
+    for external_id, status, answers in rows:
+        i = int(external_id[1:])
+        saved = {k: answer(v) for k, v in json.loads(answers).items()}
+        assert saved["drainer"] == f"task {i}"
+        if i == 7:
+            assert status == "stopped" and "level" not in saved
+        else:
+            assert status == "active" and saved["level"] == i % 10 + 1
