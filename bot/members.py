@@ -119,8 +119,8 @@ class Members:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._warm: dict[Key, tuple[Member, Session]] = {}
-        self._warm_generation = db.generation
         self._flights: dict[Key, list[int]] = {}  # [last ticket, messages in hand]
+        db.on_change.append(self._warm.clear)  # a deletion leaves no copy behind
 
     async def ensure(self, speaker: Speaker, now: datetime) -> Member:
         """The member behind a platform user, created on first contact, in one statement.
@@ -139,9 +139,6 @@ class Members:
         the last message left it there, else read with the member in one statement."""
         key = (speaker.platform, speaker.user_id)
         generation = self.db.generation
-        if generation != self._warm_generation:
-            self._warm.clear()
-            self._warm_generation = generation
         warm = self._warm.pop(key, None)
         flight = self._flights.setdefault(key, [0, 0])
         flight[0] += 1
@@ -168,9 +165,6 @@ class Members:
         if (session is None or not session.synced or session.status != "active"
                 or flight != [arrival.ticket, 0] or self.db.generation != arrival.generation):
             return
-        if self._warm_generation != arrival.generation:
-            self._warm.clear()
-            self._warm_generation = arrival.generation
         self._warm[arrival.key] = (arrival.member, session)
         if len(self._warm) > WARM_LIMIT:
             del self._warm[next(iter(self._warm))]

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +75,7 @@ class Database:
         # conversation saving its own position (`write(..., own_session=True)`). Whoever keeps
         # rows in memory keeps them only while this number has not moved.
         self.generation = 0
+        self.on_change: list[Callable[[], None]] = []  # told each time generation moves
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate_to: int | None = None) -> Database:
@@ -128,7 +129,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one at a time."""
         async with self._lock:
-            self.generation += 1
+            self._changed()
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -153,7 +154,7 @@ class Database:
                         pass
                     raise translate(exc) from exc
             finally:
-                self.generation += 1
+                self._changed()
 
     async def write(self, sql: str, params: Sequence[Any] = (), *, own_session: bool = False
                     ) -> list[aiosqlite.Row]:
@@ -164,11 +165,16 @@ class Database:
         exactly as the caller holds them, so it leaves `generation` where it is."""
         async with self._lock:
             if not own_session:
-                self.generation += 1
+                self._changed()
             try:
                 return list(await self.conn.execute_fetchall(sql, params))
             except sqlite3.Error as exc:
                 raise translate(exc) from exc
+
+    def _changed(self) -> None:
+        self.generation += 1
+        for listener in self.on_change:
+            listener()
 
     async def checkpoint(self) -> None:
         """Move the write-ahead log into the main file and truncate it (after erasing data,

@@ -132,3 +132,20 @@ async def test_many_members_answering_at_once_are_all_saved(energy: Coach,
             assert status == "stopped" and "level" not in saved
         else:
             assert status == "active" and saved["level"] == i % 10 + 1
+
+
+async def test_any_other_change_drops_every_copy_kept_in_memory(energy: Coach) -> None:
+    """A member's words kept between messages do not stay in memory once data changes
+    elsewhere (here a deletion of someone else's data)."""
+    from bot.messages import Speaker
+    sam, ana = Talk(energy), Talk(energy, Speaker("terminal", "ana", "Ana"))
+    for talk in (sam, ana):
+        await talk.start("energy_audit")
+        await talk("my private words")
+        await talk("8")
+    held = [session for _, session in energy.members._warm.values()]  # noqa: SLF001
+    assert {answer(s.answers["drainer"]) for s in held} == {"my private words"}
+    assert "confirm" in (await ana("/mydata delete")).lower()
+    await ana("yes")
+    assert energy.members._warm == {}  # noqa: SLF001
+    assert "Here is what I heard" in await sam("1")  # Sam goes on, read from the file
