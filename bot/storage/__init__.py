@@ -71,9 +71,10 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
-        # Counts the writes that may change what a reader holds in memory: every write but a
-        # conversation saving its own position (`write(..., own_session=True)`). Whoever keeps
-        # rows in memory keeps them only while this number has not moved.
+        # Counts the writes that may change what a reader holds in memory: every `write` but a
+        # conversation saving its own position (`own_session=True`), and every transaction
+        # that changed a row. Whoever keeps rows in memory keeps them only while this number
+        # has not moved.
         self.generation = 0
         self.on_change: list[Callable[[], None]] = []  # told each time generation moves
 
@@ -129,8 +130,8 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one at a time."""
         async with self._lock:
-            self._changed()
-            try:
+            changes = self.conn.total_changes  # a transaction that changes nothing (a
+            try:  # scheduler tick with nothing due) leaves `generation` where it is
                 await self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise translate(exc) from exc
@@ -154,7 +155,8 @@ class Database:
                         pass
                     raise translate(exc) from exc
             finally:
-                self._changed()
+                if self.conn.total_changes != changes:
+                    self._changed()
 
     async def write(self, sql: str, params: Sequence[Any] = (), *, own_session: bool = False
                     ) -> list[aiosqlite.Row]:

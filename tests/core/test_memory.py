@@ -149,3 +149,29 @@ async def test_any_other_change_drops_every_copy_kept_in_memory(energy: Coach) -
     await ana("yes")
     assert energy.members._warm == {}  # noqa: SLF001
     assert "Here is what I heard" in await sam("1")  # Sam goes on, read from the file
+
+
+async def test_a_reminder_check_with_nothing_due_keeps_the_copies(energy: Coach) -> None:
+    """The reminder scheduler looks for due work every half minute; when nothing is due it
+    changes nothing, and members in a conversation keep being answered from memory. A
+    change to a member (here their language) drops every copy."""
+    from bot.nudges import nudger_of
+    from tests.nudges.fakes import FakePace, RecordingDelivery
+    talk = Talk(energy)
+    await talk.start("energy_audit")
+    await talk("deadlines")
+    assert len(energy.members._warm) == 1  # noqa: SLF001
+    nudger = nudger_of(energy)
+    nudger.attach(RecordingDelivery(), bucket=FakePace().bucket())
+    try:
+        result = await nudger.tick(energy.clock.now())
+        assert result.queued == 0
+        assert len(energy.members._warm) == 1  # noqa: SLF001
+        member = await energy.members.find(SAM.platform, SAM.user_id)
+        assert member is not None
+        await energy.members.update(member.id, language="en")
+        assert energy.members._warm == {}  # noqa: SLF001
+        assert "What would help most?" in await talk("8")
+    finally:
+        assert nudger.queue is not None
+        await nudger.queue.stop()
