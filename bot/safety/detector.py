@@ -249,7 +249,10 @@ class CrisisDetector(PhraseScanner):
             if kept:
                 concepts = [h for h in concepts
                             if not any(xs < h[2] and h[1] < xe for xs, xe in kept)]
-            concepts.sort(key=_SPAN)
+            # By place, then by lexicon entry: the model's concept pairs come out the same
+            # whatever order the scan found them in (it follows set order, which varies
+            # from one process to the next).
+            concepts.sort(key=_PLACE)
             key = self._concept_key
             names = [key[h[0]] for h in concepts]
             main.extend(self._combine(toks, concepts, negates))
@@ -414,7 +417,7 @@ class CrisisDetector(PhraseScanner):
 
 
 _NO_CONCEPTS: list[str] = []
-_SPAN = itemgetter(1, 2)
+_PLACE = itemgetter(1, 2, 0)
 _ENTRY = itemgetter(0)
 _IS_BOUNDARY = BOUNDARIES.__contains__
 _IS_SENTENCE_END = frozenset((SENTENCE,)).__contains__

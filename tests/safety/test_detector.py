@@ -152,3 +152,39 @@ def test_a_denied_answer_to_an_asked_question_still_fires(detector: CrisisDetect
 
 def test_english_need_is_not_read_as_a_german_negation(detector: CrisisDetector) -> None:
     assert "nicht" not in detector.tokens("i need to hurt someone")
+
+
+_CERTAINTY = """\
+import sys
+from bot.safety.detector import CrisisDetector
+detector = CrisisDetector.load([])
+model = detector.classifier
+for text in sys.stdin.read().splitlines():
+    concepts = detector.analyse(detector.tokens(text))[1]
+    print(round(model.predict(detector.tokens(text), concepts)[0], 9), *concepts)
+"""
+
+
+def test_the_same_message_gets_the_same_reading_in_every_process() -> None:
+    """The scan meets words in set order, which changes from one process to the next; what
+    the model reads (and so how sure it is) must not."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    texts = "\n".join([
+        "i want to die and i have the pills ready tonight, nobody would miss me",
+        "i keep thinking everyone would be better off without me, i wrote the letters",
+        "quiero morir, ya tengo las pastillas y nadie me va a extrañar",
+        "i can't do this anymore, i bought a rope and i'm so tired of everything",
+        "my exam went badly and i want to sleep for a week",
+    ])
+    readings = []
+    for seed in ("1", "2", "3"):
+        done = subprocess.run([sys.executable, "-c", _CERTAINTY], input=texts, text=True,
+                              capture_output=True, cwd=root, timeout=60, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed})
+        readings.append(done.stdout)
+    assert readings[0].count("\n") == 5
+    assert readings[0] == readings[1] == readings[2]
