@@ -15,13 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clock import iso
 from bot.commands import SERVER_ONLY, CommandContext, Param
+from bot.datarights import rows
 from bot.flows.library import conversation_files
 from bot.flows.loader import SNAKE_CASE, check_text
 from bot.messages import Attachment, Outbound, Tone, Upload
 from bot.yamlfile import Problem, did_you_mean
 
 if TYPE_CHECKING:
+    import aiosqlite
+
     from bot.app import Coach
+    from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -251,8 +255,9 @@ async def conversations_history(ctx: CommandContext) -> list[Outbound]:
         return [Outbound(f"No changes{where} have been made from chat yet.")]
     lines = [f"Recent changes{' to ' + name if name else ''} (newest first):"]
     for c in changes:
-        lines.append(f"- #{c.id} {c.at} {c.action} {c.flow_id} by {c.by_name} "
-                     f"(id {c.by_user_id})")
+        who = (f"{c.by_name} (id {c.by_user_id})" if c.by_user_id
+               else "a moderator who has since deleted their data")
+        lines.append(f"- #{c.id} {c.at} {c.action} {c.flow_id} by {who}")
     lines.append("Undo one with /conversations rollback NAME CHANGE.")
     return [Outbound("\n".join(lines))]
 
@@ -338,7 +343,28 @@ async def conversations_stats(ctx: CommandContext) -> list[Outbound]:
     return [Outbound("\n".join(lines))]
 
 
+async def export_changes(db: Database, member_id: int) -> list[dict[str, Any]]:
+    """The conversation changes a member made as a moderator (not the files' text, which
+    belongs to the community)."""
+    return rows(await db.fetchall(
+        "SELECT c.id, c.flow_id, c.action, c.at FROM conversation_changes AS c"
+        " JOIN members AS m ON m.platform = c.by_platform AND m.external_id = c.by_user_id"
+        " WHERE m.id = ? ORDER BY c.id", (member_id,)))
+
+
+async def forget_changes(conn: aiosqlite.Connection, member_id: int) -> None:
+    """The changes stay (so they can still be undone); who made them is forgotten."""
+    await conn.execute(
+        "UPDATE conversation_changes SET by_user_id = '', by_name = ''"
+        " WHERE (by_platform, by_user_id) IN"
+        " (SELECT platform, external_id FROM members WHERE id = ?)", (member_id,))
+
+
 def register(coach: Coach) -> None:
+    coach.datarights.register(
+        "conversation_changes", stores="as a moderator: which conversation files you changed "
+        "from chat, and when (with your name and id, so others can see who to ask)",
+        export=export_changes, delete=forget_changes)
     add = coach.registry.command
     mod: dict[str, Any] = {"moderator": True, "where": SERVER_ONLY}
     name_param = Param("name", "The conversation's id", kind="conversation")

@@ -15,6 +15,9 @@ check are never purged: a member may come back whenever they like.
 A conversation is kept whole while a goal the member keeps (any status but `dropped`) was
 made in it (`goals.session_id`); once that goal is dropped or deleted, the next purge clears it.
 
+Records of reminders that went out (or were answered, skipped or stopped) more than
+`retention_days` ago are deleted too; goals and check-ins stay until the member deletes them.
+
 `secure_delete` is on, so the old text is overwritten in the database file; a checkpoint
 then moves those pages out of the write-ahead log.
 """
@@ -65,10 +68,28 @@ async def purge_expired(coach: Coach, now: datetime) -> int:
         purged += len(ids)
         if len(ids) < BATCH:
             break
-    if purged:
-        await coach.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        log.info("retention cleared the answers of %s ended conversations", purged)
+    pruned = await _prune_reminders(coach, cutoff)
+    if purged or pruned:
+        await coach.db.checkpoint()
+        log.info("retention cleared the answers of %s ended conversations and %s old "
+                 "reminder records", purged, pruned)
     return purged
+
+
+async def _prune_reminders(coach: Coach, cutoff: str) -> int:
+    """Reminders that went out (or were skipped, answered, stopped) before the cutoff: the
+    record of each one, with its quick answer, is deleted. Goals and check-ins stay."""
+    pruned = 0
+    while True:
+        async with coach.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM nudge_occurrences WHERE id IN (SELECT id FROM nudge_occurrences"
+                " WHERE state NOT IN ('due', 'in_flight') AND updated_at < ? LIMIT ?)",
+                (cutoff, BATCH))
+            count = cursor.rowcount
+        pruned += count
+        if count < BATCH:
+            return pruned
 
 
 def retention_work(coach: Coach, every: timedelta = timedelta(hours=1)

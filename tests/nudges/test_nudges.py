@@ -318,3 +318,26 @@ def test_nonce_is_stable_and_short() -> None:
     when = datetime(2026, 1, 6, 8, tzinfo=UTC)
     assert nonce_for(123, when) == nonce_for(123, when + timedelta(seconds=30))
     assert len(nonce_for(9_999_999, when, 99)) <= 25
+
+
+async def test_records_of_old_reminders_are_deleted_after_the_retention_period(
+        world: World) -> None:
+    from bot.privacy import purge_expired
+    chat = await world.member_with_goal()
+    for day in range(6, 9):  # three reminders go out, then the member stops them
+        await world.at(berlin(2026, 1, day, 9, 0))
+    assert len(world.delivery.sent) == 3
+    first = world.delivery.sent[0].messages[0]
+    assert first.command is not None
+    ref = dict(first.command.args)["nudge"]
+    db = world.coach.db
+    assert await db.fetchval("SELECT COUNT(*) FROM nudge_occurrences") == 3
+    days = world.coach.config.privacy.retention_days
+    # An hour after the second reminder went out (08:00 UTC), plus the retention period.
+    world.clock.set(datetime(2026, 1, 7, 9, 0, tzinfo=UTC) + timedelta(days=days))
+    await purge_expired(world.coach, world.clock.now())
+    assert await db.fetchval("SELECT COUNT(*) FROM nudge_occurrences") == 1  # the newest
+    reply = await chat(f"/nudge answer {ref} 7")  # its button, pressed long after
+    assert "couldn't find that check-in" in reply
+    assert await db.fetchval("SELECT COUNT(*) FROM goals") == 1
+    assert await db.fetchval("SELECT COUNT(*) FROM nudge_schedules") == 1

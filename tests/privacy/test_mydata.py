@@ -258,3 +258,32 @@ async def test_posts_made_for_the_member_are_removed_after_the_commit(
         reply = await kim.send(command=CommandCall(("mydata", "delete"), confirmed=True))
         assert "couldn't remove 2 of the posts" in reply[0].text
         assert await coach.members.get(kim_id) is None
+
+
+async def test_a_moderators_changes_are_in_their_export_and_lose_their_name_on_delete(
+        config: Config, clock: FakeClock, flows: Path) -> None:
+    from bot.messages import Upload
+    async with open_coach(config, clock, flows) as coach:
+        mo = Talk(coach, "4242", "Mo Moderator", platform="discord")
+        edited = (flows / "diary.yaml").read_text(encoding="utf-8").replace(
+            "Q1:", "Question 1:")
+        server = {"private": False, "guild_id": "77", "is_moderator": True}
+        reply = await mo(command=CommandCall(("conversations", "upload"), {
+            "file": Upload("diary.yaml", edited)}), **server)
+        assert reply.startswith("Updated diary (change #1)"), reply
+
+        exported = await export_of(mo)
+        [change] = exported["features"]["conversation_changes"]["data"]
+        assert (change["flow_id"], change["action"]) == ("diary", "upload")
+
+        await mo.send("/mydata delete", **server)
+        assert "deleted everything" in await mo("yes", **server)
+        history = await Talk(coach, "99", "Other Mod", platform="discord")(
+            command=CommandCall(("conversations", "history"), {}), **server)
+        assert "#1" in history and "a moderator who has since deleted their data" in history
+        assert "Mo Moderator" not in history and "4242" not in history
+        dump = json.dumps(await table_dump(coach))
+        assert "Mo Moderator" not in dump and "4242" not in dump
+        rolled = await Talk(coach, "99", "Other Mod", platform="discord")(
+            command=CommandCall(("conversations", "rollback"), {"name": "diary"}), **server)
+        assert rolled.startswith("Rolled back diary"), rolled
