@@ -91,8 +91,7 @@ def _batch_row(session: Session, now: datetime) -> tuple[Any, ...] | None:
     return row
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per save
 
 
 def _session(row: Any) -> Session:
