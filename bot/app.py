@@ -82,4 +82,5 @@ class Coach:
         return await self.router.handle(inbound)
 
     async def close(self) -> None:
+        await self.engine.sessions.drain()
         await self.db.close()

@@ -85,12 +85,15 @@ class Engine:
         if flow is None:
             await self._save(session, [])
             return out
+        writes: list[Write] = []
         if session.status != "active":
             session.status = "active"
-            async with self.db.transaction() as conn:
+
+            async def pause_others(conn: aiosqlite.Connection) -> None:
+                # In the save's transaction: if the save is refused, nothing was paused.
                 await conn.execute("UPDATE sessions SET status = 'paused' WHERE member_id = ?"
                                    " AND status = 'active' AND id != ?", (member.id, session.id))
-        writes: list[Write] = []
+            writes.append(pause_others)
         await self._run(member, session, flow, out, writes)
         await self._save(session, writes)
         return out

@@ -16,16 +16,18 @@ from bot.storage import Database, StorageError
 
 # Saves of the usual kind (position, answers and state; nothing else changed) that arrive
 # together are written by one statement: one trip to the database thread, one commit.
-# UPDATE ... FROM needs SQLite 3.33; older libraries save one statement at a time.
-_BATCH_ROW = "(?, ?, ?, ?, ?, ?)"
-_BATCH = ("WITH saved(id, version, step_id, answers, state, updated_at) AS (VALUES {rows})"
-          " UPDATE sessions SET step_id = saved.step_id, answers = saved.answers,"
-          " state = saved.state, updated_at = saved.updated_at, version = saved.version + 1"
-          " FROM saved WHERE sessions.id = saved.id AND sessions.version = saved.version"
+# UPDATE ... FROM and RETURNING need SQLite 3.35 (as the member upsert does); an older
+# library saves one statement at a time.
+_BATCH_ROW = "(?, ?, ?, ?, ?, ?, ?)"
+_BATCH = ("WITH saved(id, member_id, version, step_id, answers, state, updated_at) AS"
+          " (VALUES {rows}) UPDATE sessions SET step_id = saved.step_id,"
+          " answers = saved.answers, state = saved.state, updated_at = saved.updated_at,"
+          " version = saved.version + 1 FROM saved WHERE sessions.id = saved.id"
+          " AND sessions.member_id = saved.member_id AND sessions.version = saved.version"
           " RETURNING sessions.id")
-_PADDING = (None,) * 6  # matches no row; rounds batch sizes to a few statement shapes
+_PADDING = (None,) * 7  # matches no row; rounds batch sizes to a few statement shapes
 BATCH_LIMIT = 256
-BATCHES = sqlite3.sqlite_version_info >= (3, 33, 0)
+BATCHES = sqlite3.sqlite_version_info >= (3, 35, 0)
 OPEN_STATUSES = ("active", "paused", "crisis")
 ENDED_STATUSES = ("finished", "stopped", "abandoned")
 
@@ -85,8 +87,8 @@ def _batch_row(session: Session, now: datetime) -> tuple[Any, ...] | None:
     if _columns(session, stack) != session.stored:
         return None
     session.updated_at = iso(now)
-    row = (session.id, session.version, session.step_id, _dumps(session.answers),
-           _dumps(session.state), session.updated_at)
+    row = (session.id, session.member_id, session.version, session.step_id,
+           _dumps(session.answers), _dumps(session.state), session.updated_at)
     session.version += 1
     return row
 
@@ -109,7 +111,7 @@ class Sessions:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: dict[int, tuple[tuple[Any, ...], asyncio.Future[bool]]] = {}
-        self._flushes: set[asyncio.Task[None]] = set()
+        self._flusher: asyncio.Task[None] | None = None
 
     async def get(self, session_id: int) -> Session | None:
         row = await self.db.fetchone("SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -163,36 +165,57 @@ class Sessions:
     async def _batched(self, session_id: int, row: tuple[Any, ...]) -> bool:
         while session_id in self._pending:  # one row per session in a statement, in order
             await asyncio.wait([self._pending[session_id][1]])
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[bool] = loop.create_future()
-        if not self._pending:
-            task = loop.create_task(self._flush())
-            self._flushes.add(task)
-            task.add_done_callback(self._flushes.discard)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending[session_id] = (row, future)
-        return await future
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+            self._flusher.add_done_callback(self._flush_ended)
+        # Shielded: a member's message cancelled here still has its save written, and the
+        # flush goes on for everyone else.
+        return await asyncio.shield(future)
 
     async def _flush(self) -> None:
-        pending, self._pending = list(self._pending.items()), {}
-        for start in range(0, len(pending), BATCH_LIMIT):
-            chunk = pending[start:start + BATCH_LIMIT]
-            size = 1 << (len(chunk) - 1).bit_length()
-            params = [value for _, (row, _) in chunk for value in row]
-            params += _PADDING * (size - len(chunk))
+        """Write what is pending, then what arrived meanwhile, until nothing is left."""
+        while self._pending:
+            pending, self._pending = list(self._pending.items()), {}
             try:
-                rows = await self.db.write(_BATCH.format(rows=", ".join([_BATCH_ROW] * size)),
-                                           params, own_session=True)
-            except BaseException as exc:
-                for _, (_, future) in chunk:
+                for start in range(0, len(pending), BATCH_LIMIT):
+                    await self._write(pending[start:start + BATCH_LIMIT])
+            finally:
+                for _, (_, future) in pending:  # interrupted: nobody is left waiting
                     if not future.done():
-                        future.set_exception(exc)
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            saved = {row[0] for row in rows}
-            for session_id, (_, future) in chunk:
+                        future.set_exception(StorageError("the save was interrupted"))
+
+    async def _write(self, chunk: list[tuple[int, tuple[tuple[Any, ...], asyncio.Future[bool]]]]
+                     ) -> None:
+        size = 1 << (len(chunk) - 1).bit_length()
+        params = [value for _, (row, _) in chunk for value in row]
+        params += _PADDING * (size - len(chunk))
+        try:
+            rows = await self.db.write(_BATCH.format(rows=", ".join([_BATCH_ROW] * size)),
+                                       params, own_session=True)
+        except Exception as exc:
+            for _, (_, future) in chunk:
                 if not future.done():
-                    future.set_result(session_id in saved)
+                    future.set_exception(exc)
+            return
+        saved = {row[0] for row in rows}
+        for session_id, (_, future) in chunk:
+            if not future.done():
+                future.set_result(session_id in saved)
+
+    def _flush_ended(self, task: asyncio.Task[None]) -> None:
+        """A flush cancelled before it ran (at shutdown) leaves no save waiting for ever."""
+        if task.cancelled() and task is self._flusher:
+            pending, self._pending = self._pending, {}
+            for _, future in pending.values():
+                if not future.done():
+                    future.set_exception(StorageError("the save was interrupted"))
+
+    async def drain(self) -> None:
+        """Wait for the saves already handed over (before the database closes)."""
+        if self._flusher is not None and not self._flusher.done():
+            await asyncio.wait([self._flusher])
 
     @staticmethod
     async def save(conn: aiosqlite.Connection, session: Session, now: datetime) -> None:
@@ -207,7 +230,8 @@ class Sessions:
         then, and leaving them out when unchanged spares the indexes on them.
 
         It changes the row only if nobody else changed it since it was read (its version is
-        still the one read) and returns its id then; no row means `SessionChanged`."""
+        still the one read, and it is still this member's: ids of deleted rows come back)
+        and returns its id then; no row means `SessionChanged`."""
         session.updated_at = iso(now)
         stack = _dumps(session.stack) if session.stack else "[]"
         columns = _columns(session, stack)
@@ -219,10 +243,11 @@ class Sessions:
             sets += ["flow_id = ?", "flow_hash = ?", "status = ?", "stack = ?", "ended_at = ?"]
             values += [*columns, ended]
         session.stored = columns
-        values += [session.id, session.version]
+        values += [session.id, session.member_id, session.version]
         session.version += 1
         return ("UPDATE sessions SET " + ", ".join(sets)  # noqa: S608 - constant column names
-                + " WHERE id = ? AND version = ? RETURNING id", tuple(values))
+                + " WHERE id = ? AND member_id = ? AND version = ? RETURNING id",
+                tuple(values))
 
     async def set_status(self, session_id: int, status: str, now: datetime) -> None:
         ended = iso(now) if status in ENDED_STATUSES else None

@@ -175,3 +175,20 @@ async def test_a_reminder_check_with_nothing_due_keeps_the_copies(energy: Coach)
     finally:
         assert nudger.queue is not None
         await nudger.queue.stop()
+
+
+async def test_a_save_interrupted_at_shutdown_leaves_nobody_waiting(energy: Coach) -> None:
+    """The batch writer stopped before it ran (as at shutdown): the member waiting on it is
+    told to try again at once, and the next save starts a new writer."""
+    talk = Talk(energy)
+    await talk.start("energy_audit")
+    sessions = energy.engine.sessions
+    answering = asyncio.create_task(talk("deadlines"))
+    for _ in range(100):
+        await asyncio.sleep(0)
+        if sessions._flusher is not None:  # noqa: SLF001
+            break
+    assert sessions._flusher is not None  # noqa: SLF001
+    sessions._flusher.cancel()  # noqa: SLF001
+    assert TRY_AGAIN in await asyncio.wait_for(answering, 5)
+    assert "How much did deadlines drain you" in await talk("deadlines")
