@@ -138,6 +138,7 @@ class Database:
             try:
                 yield self.conn
             except BaseException as exc:
+                self._changed_since(changes)
                 try:
                     await self.conn.execute("ROLLBACK")
                 except sqlite3.Error:
@@ -146,6 +147,9 @@ class Database:
                     raise translate(exc) from exc
                 raise
             else:
+                # Before COMMIT is handed over: a message read after this point queues behind
+                # the commit, and one read before it no longer counts as current.
+                self._changed_since(changes)
                 try:
                     await self.conn.execute("COMMIT")
                 except sqlite3.Error as exc:
@@ -154,9 +158,6 @@ class Database:
                     except sqlite3.Error:
                         pass
                     raise translate(exc) from exc
-            finally:
-                if self.conn.total_changes != changes:
-                    self._changed()
 
     async def write(self, sql: str, params: Sequence[Any] = (), *, own_session: bool = False
                     ) -> list[aiosqlite.Row]:
@@ -172,6 +173,10 @@ class Database:
                 return list(await self.conn.execute_fetchall(sql, params))
             except sqlite3.Error as exc:
                 raise translate(exc) from exc
+
+    def _changed_since(self, changes: int) -> None:
+        if self.conn.total_changes != changes:
+            self._changed()
 
     def _changed(self) -> None:
         self.generation += 1
