@@ -185,10 +185,13 @@ class Members:
                                       speaker, now):
             return _member(row), row["active_session"]
         stamp = iso(now)
+        # Only this member's row changes, and their copy is out of memory now (`arrive` and
+        # `ensure` took it; another message of theirs in hand cannot keep its own): the
+        # other members' copies stay.
         rows = await self.db.write(
             _ARRIVE,
             (speaker.platform, speaker.user_id, speaker.display_name[:100], speaker.locale,
-             stamp, stamp))
+             stamp, stamp), keeps_copies=True)
         return _member(rows[0]), rows[0]["active_session"]
 
     async def find(self, platform: str, external_id: str) -> Member | None:

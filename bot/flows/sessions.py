@@ -156,7 +156,7 @@ class Sessions:
         row = _batch_row(session, now) if BATCHES else None
         if row is None:
             saved = bool(await self.db.write(*self.save_statement(session, now),
-                                             own_session=True))
+                                             keeps_copies=True))
         else:
             saved = await self._batched(session.id, row)
         if not saved:
@@ -193,7 +193,7 @@ class Sessions:
         params += _PADDING * (size - len(chunk))
         try:
             rows = await self.db.write(_BATCH.format(rows=", ".join([_BATCH_ROW] * size)),
-                                       params, own_session=True)
+                                       params, keeps_copies=True)
         except Exception as exc:
             for _, (_, future) in chunk:
                 if not future.done():

@@ -71,10 +71,9 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
-        # Counts the writes that may change what a reader holds in memory: every `write` but a
-        # conversation saving its own position (`own_session=True`), and every transaction
-        # that changed a row. Whoever keeps rows in memory keeps them only while this number
-        # has not moved.
+        # Counts the writes that may change what a reader holds in memory: every `write` but
+        # those that cannot (`keeps_copies=True`), and every transaction that changed a row.
+        # Whoever keeps rows in memory keeps them only while this number has not moved.
         self.generation = 0
         self.on_change: list[Callable[[], None]] = []  # told each time generation moves
 
@@ -159,15 +158,16 @@ class Database:
                         pass
                     raise translate(exc) from exc
 
-    async def write(self, sql: str, params: Sequence[Any] = (), *, own_session: bool = False
+    async def write(self, sql: str, params: Sequence[Any] = (), *, keeps_copies: bool = False
                     ) -> list[aiosqlite.Row]:
         """One write statement, atomic on its own (no BEGIN/COMMIT round trips), returning
         the rows of a RETURNING clause. Waits for any open transaction to finish first.
 
-        `own_session`: the statement only stores one conversation's position and answers,
-        exactly as the caller holds them, so it leaves `generation` where it is."""
+        `keeps_copies`: no copy held in memory can be made wrong by this statement (a
+        conversation saving itself exactly as its caller holds it, or a member's own row
+        written while their copy is out of memory), so `generation` stays where it is."""
         async with self._lock:
-            if not own_session:
+            if not keeps_copies:
                 self._changed()
             try:
                 return list(await self.conn.execute_fetchall(sql, params))

@@ -192,3 +192,23 @@ async def test_a_save_interrupted_at_shutdown_leaves_nobody_waiting(energy: Coac
     sessions._flusher.cancel()  # noqa: SLF001
     assert TRY_AGAIN in await asyncio.wait_for(answering, 5)
     assert "How much did deadlines drain you" in await talk("deadlines")
+
+
+async def test_another_member_writing_again_keeps_the_copies(energy: Coach, clock) -> None:
+    """A member's own row is refreshed now and then (when they were last seen, their name):
+    that drops nobody else's copy, and their new name is used at once."""
+    from datetime import timedelta
+
+    from bot.messages import Speaker
+    talk = Talk(energy)
+    await talk.start("energy_audit")
+    await talk("deadlines")
+    held = dict(energy.members._warm)  # noqa: SLF001
+    assert len(held) == 1
+    ana = Talk(energy, Speaker("terminal", "ana", "Ana"))
+    await ana("hello")  # first contact: her row is created
+    clock.advance(timedelta(minutes=5))
+    renamed = Talk(energy, Speaker("terminal", "ana", "Ana Maria"))
+    assert "Hi Ana Maria." in await renamed("hi again")  # her row written again
+    assert energy.members._warm == held  # noqa: SLF001
+    assert "What would help most?" in await talk("8")
