@@ -184,7 +184,9 @@ async def test_a_save_interrupted_at_shutdown_leaves_nobody_waiting(energy: Coac
     await talk.start("energy_audit")
     sessions = energy.engine.sessions
     answering = asyncio.create_task(talk("deadlines"))
-    for _ in range(100):
+    # Turn by turn (never a timed sleep, which would let the writer start): the writer is
+    # cancelled in the turn after the save created it, before its first step.
+    for _ in range(1_000_000):  # the answer's one read may take a while on a busy machine
         await asyncio.sleep(0)
         if sessions._flusher is not None:  # noqa: SLF001
             break
