@@ -68,7 +68,7 @@ class Session:
                       status=row["status"], language=row["language"],
                       started_at=row["started_at"], updated_at=row["updated_at"],
                       version=row["version"])
-        session.stored = _columns(session, _dumps(session.stack) if session.stack else "[]")
+        session.stored = _columns(session)
         return session
 
     @property
@@ -76,15 +76,16 @@ class Session:
         return self.state.setdefault("history", [])
 
 
-def _columns(session: Session, stack: str) -> tuple[str, str, str, str]:
-    return (session.flow_id, session.flow_hash, session.status, stack)
+def _columns(session: Session) -> tuple[str, str, str, str]:
+    """The columns that change only now and then, as they would be stored."""
+    return (session.flow_id, session.flow_hash, session.status,
+            _dumps(session.stack) if session.stack else "[]")
 
 
 def _batch_row(session: Session, now: datetime) -> tuple[Any, ...] | None:
     """The row a batched save writes, or None when more than position, answers and state
     changed (that save needs the full statement)."""
-    stack = _dumps(session.stack) if session.stack else "[]"
-    if _columns(session, stack) != session.stored:
+    if _columns(session) != session.stored:
         return None
     session.updated_at = iso(now)
     row = (session.id, session.member_id, session.version, session.step_id,
@@ -103,7 +104,7 @@ def _session(row: Any) -> Session:
                       state=json.loads(row["state"]), status=row["status"],
                       language=row["language"], started_at=row["started_at"],
                       updated_at=row["updated_at"], version=row["version"])
-    session.stored = _columns(session, _dumps(session.stack) if session.stack else "[]")
+    session.stored = _columns(session)
     return session
 
 
@@ -233,8 +234,7 @@ class Sessions:
         still the one read, and it is still this member's: ids of deleted rows come back)
         and returns its id then; no row means `SessionChanged`."""
         session.updated_at = iso(now)
-        stack = _dumps(session.stack) if session.stack else "[]"
-        columns = _columns(session, stack)
+        columns = _columns(session)
         sets = ["step_id = ?", "answers = ?", "state = ?", "updated_at = ?", "version = ?"]
         values: list[Any] = [session.step_id, _dumps(session.answers), _dumps(session.state),
                              session.updated_at, session.version + 1]
