@@ -43,6 +43,14 @@ class Problem:
         return f"{text} ({self.hint})" if self.hint else text
 
 
+class FileProblems(Exception):
+    """A file a person edits could not be used: every problem found in it, one per line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
 @dataclass(frozen=True, slots=True)
 class Scalar:
     raw: str

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.yamlfile import Problem, check_mapping, load_yaml_file
+from bot.yamlfile import FileProblems, Problem, check_mapping, load_yaml_file
 
 BUNDLED = Path(__file__).parent / "data" / "prompts.yaml"
 KEY = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -18,10 +18,8 @@ MAX_TEXT = 1500
 MAX_TITLE = 80
 
 
-class PromptError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class PromptError(FileProblems):
+    """The group prompts file has problems."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.yamlfile import Problem, check_mapping, load_yaml_file
+from bot.yamlfile import FileProblems, check_mapping, load_yaml_file
 
 BUNDLED = Path(__file__).parent / "data" / "nudges.yaml"
 QUESTION_FIELDS = frozenset({"name", "number", "goal"})
@@ -18,10 +18,8 @@ REPLY_FIELDS = {"progress": frozenset(), "snooze": frozenset({"when"}),
                 "skip": frozenset(), "stop": frozenset()}
 
 
-class WordingError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class WordingError(FileProblems):
+    """The check-in wording file has problems."""
 
 
 @dataclass(frozen=True, slots=True)

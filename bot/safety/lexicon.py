@@ -22,7 +22,15 @@ from bot.safety.patterns import (
     required_words,
     starts,
 )
-from bot.yamlfile import Problem, YamlDocument, check_mapping, describe, did_you_mean, load_yaml
+from bot.yamlfile import (
+    FileProblems,
+    Problem,
+    YamlDocument,
+    check_mapping,
+    describe,
+    did_you_mean,
+    load_yaml,
+)
 
 # A phrase to try at a token: entry index, compiled phrase, word sets the message must contain.
 Candidate = tuple[int, Variant, tuple[frozenset[str], ...]]
@@ -97,10 +105,8 @@ class Lexicon:
     rules: list[Rule] = field(default_factory=list)
 
 
-class LexiconError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class LexiconError(FileProblems):
+    """A crisis lexicon file has problems."""
 
 
 def bundled_paths() -> list[Path]:
@@ -223,9 +229,7 @@ def _read_file(path: Path, raw: _Raw, problems: list[Problem]) -> None:
                 raw.emoji[str(symbol)] = word.strip()
     if "sets" in top and _mapping(doc, ("sets",), problems, "sets"):
         for name in top["sets"]:
-            if not re.fullmatch(r"[a-z0-9_]+", str(name)):
-                problems.append(doc.problem(("sets", name), f"set name {name!r} should use "
-                                            "lowercase letters, digits and _", at_key=True))
+            if not _named(doc, ("sets", name), "set", problems):
                 continue
             items = _text_list(doc, ("sets", name), problems, f"set {name!r}")
             raw.sets.setdefault(str(name), []).extend((doc, p, t) for p, t in items)
@@ -257,9 +261,7 @@ def _read_file(path: Path, raw: _Raw, problems: list[Problem]) -> None:
             _read_context(doc, str(name), raw, problems)
     if "concepts" in top and _mapping(doc, ("concepts",), problems, "concepts"):
         for name in top["concepts"]:
-            if not re.fullmatch(r"[a-z0-9_]+", str(name)):
-                problems.append(doc.problem(("concepts", name), f"concept name {name!r} should "
-                                            "use lowercase letters, digits and _", at_key=True))
+            if not _named(doc, ("concepts", name), "concept", problems):
                 continue
             raw.concepts.setdefault(str(name), []).append((doc, ("concepts", name)))
             _entries(doc, ("concepts", name), "concept", str(name), "", raw, problems)
@@ -336,6 +338,17 @@ def _mapping(doc: YamlDocument, path: tuple[Any, ...], problems: list[Problem],
                                           f"found {describe(value)}"))
         return False
     return True
+
+
+def _named(doc: YamlDocument, path: tuple[Any, ...], what: str, problems: list[Problem]
+           ) -> bool:
+    """A set or concept name: lowercase letters, digits and _ (phrases refer to it)."""
+    name = path[-1]
+    if re.fullmatch(r"[a-z0-9_]+", str(name)):
+        return True
+    problems.append(doc.problem(path, f"{what} name {name!r} should use lowercase letters, "
+                                "digits and _", at_key=True))
+    return False
 
 
 def _known(doc: YamlDocument, path: tuple[Any, ...], allowed: Sequence[str], what: str,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.yamlfile import Problem, YamlDocument, check_mapping, describe, load_yaml
+from bot.yamlfile import FileProblems, Problem, YamlDocument, check_mapping, describe, load_yaml
 
 BUNDLED = Path(__file__).parent / "data" / "resources.yaml"
 DEFAULT = "default"
@@ -43,10 +43,8 @@ class ResourceSet:
     community_default: bool = False  # the country came from the community, not the member
 
 
-class ResourcesError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class ResourcesError(FileProblems):
+    """The crisis and therapy resources file has problems."""
 
 
 def base_language(language: str | None) -> str:

@@ -75,6 +75,15 @@ def add_test_commands(coach: Coach) -> None:
         confirm="This forgets something.")(_forget)
 
 
+async def replies(handle: Any, count: int = 1) -> list[Any]:
+    """What the bot answered to a deferred command: its first message replaces the
+    "thinking..." one (the original response), the others follow it."""
+    first = await handle.wait_original(lambda m: bool(m.content or m.components
+                                                      or m.attachments))
+    rest = await handle.wait_followups(count - 1) if count > 1 else []
+    return [first, *rest]
+
+
 @dataclass
 class Env:
     fake: FakeDiscord
@@ -112,6 +121,12 @@ class Env:
                     guild: bool = False) -> Any:
         return await self.fake.slash(user, name, options, bot=self.identity,
                                      guild=self.guild if guild else None)
+
+    async def answer(self, user: User, name: str, options: dict[str, Any] | None = None, *,
+                     guild: bool = False) -> Any:
+        """A slash command answered with one message: that message."""
+        [found] = await replies(await self.slash(user, name, options, guild=guild))
+        return found
 
     async def slash_with_file(self, user: User, name: str, filename: str, data: bytes,
                               options: dict[str, Any] | None = None) -> Any:

@@ -16,7 +16,7 @@ import pytest_asyncio
 from bot.nudges.commands import nudger_of
 from bot.nudges.queue import DeliveryQueue
 
-from .conftest import Env
+from .conftest import Env, replies
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(30)]
 
@@ -41,19 +41,8 @@ def menu(message: Any) -> dict[str, Any]:
     return found
 
 
-async def replies(handle: Any, count: int = 1) -> list[Any]:
-    """A deferred command's answers: the first replaces "thinking...", the others follow."""
-    first = await handle.wait_original(lambda m: bool(m.content or m.components
-                                                      or m.attachments))
-    rest = await handle.wait_followups(count - 1) if count > 1 else []
-    return [first, *rest]
 
 
-async def reply(env: Env, user: Any, name: str, options: dict[str, Any] | None = None, *,
-                guild: bool = False) -> Any:
-    handle = await env.slash(user, name, options, guild=guild)
-    [answer] = await replies(handle)
-    return answer
 
 
 def bot_posts_in_channel(env: Env) -> list[Any]:
@@ -141,7 +130,7 @@ async def test_goal_add_in_a_server_is_a_private_modal_then_a_life_area_menu(env
                          "measure": GOAL["measure"], "plan": GOAL["plan"],
                          "due_date": "2026-03-31", "area": "health"}
 
-    listed = await reply(env, alice, "goal list", guild=True)
+    listed = await env.answer(alice, "goal list", guild=True)
     assert listed.ephemeral and "- 1. Walk 20 minutes a day (due 2026-03-31)" in listed.content
     assert bot_posts_in_channel(env) == []
 
@@ -165,7 +154,7 @@ async def test_a_wrong_due_date_gets_a_kind_message_and_the_goal_is_kept(env: En
     ids = await env.coach.db.fetchall("SELECT id FROM goals WHERE member_id = ? ORDER BY id",
                                       (member.id,))
     assert [r["id"] for r in ids] == [2, 3]  # database ids, never shown
-    listed = await reply(env, bea, "goal list", guild=True)
+    listed = await env.answer(bea, "goal list", guild=True)
     assert "- 1. Read a book a month" in listed.content
     assert "- 2. Call my sister" in listed.content
     assert bot_posts_in_channel(env) == []
@@ -180,7 +169,7 @@ async def test_checkins_and_a_review_as_a_png_whose_description_is_the_alt_text(
         options: dict[str, Any] = {"goal": 1, "progress": progress}
         if note:
             options["note"] = note
-        answer = await reply(env, alice, "goal checkin", options, guild=True)
+        answer = await env.answer(alice, "goal checkin", options, guild=True)
         assert answer.ephemeral and f"goal 1 at {progress} out of 10" in answer.content
         assert "What helped" in answer.content
         clock.advance(days=7)  # type: ignore[attr-defined]
@@ -194,7 +183,7 @@ async def test_checkins_and_a_review_as_a_png_whose_description_is_the_alt_text(
     assert picture.description is not None
     assert picture.description.startswith("A line chart of progress from 0 to 10 over time.")
     assert "Goal 1 (Walk 20 minutes a day): up from 3 to 6" in picture.description
-    shown = await reply(env, alice, "goal show", {"goal": 1}, guild=True)
+    shown = await env.answer(alice, "goal show", {"goal": 1}, guild=True)
     assert "walked with a friend" in shown.content and "6/10" in shown.content
     assert bot_posts_in_channel(env) == []
 
@@ -205,11 +194,11 @@ async def set_up_nudges(env: Env, user: Any, goals: list[str]) -> Any:
     """A member who wrote to the bot (their DM channel is stored), with a timezone, goals
     and a daily 11:00 reminder set in the server; returns the first due time."""
     await env.dm(user, "hi")
-    zone = await reply(env, user, "timezone", {"name": "Europe/Paris"}, guild=True)
+    zone = await env.answer(user, "timezone", {"name": "Europe/Paris"}, guild=True)
     assert "Europe/Paris" in zone.content
     for what in goals:
         await add_goal(env, user, {"what": what}, guild=True)
-    answer = await reply(env, user, "nudge set", {"cadence": "daily", "time": "11:00"},
+    answer = await env.answer(user, "nudge set", {"cadence": "daily", "time": "11:00"},
                          guild=True)
     assert answer.ephemeral and answer.content.startswith("Saved. Check-in reminders")
     member = await member_of(env, user)
@@ -254,7 +243,7 @@ async def test_a_nudge_is_one_request_to_the_stored_dm_with_quick_answers(
                (await second_press.wait_followups(1))[0].content]
     assert any("You did it: goal 1 is done" in a for a in answers)
     assert any(a == "You already answered this check-in. Thank you!" for a in answers)
-    shown = await reply(env, alice, "goal show", {"goal": 1})
+    shown = await env.answer(alice, "goal show", {"goal": 1})
     assert "Status: done" in shown.content
 
     # The next day's nudge asks about the goal still active; a progress pick is saved.
@@ -281,7 +270,7 @@ async def test_a_nudge_is_one_request_to_the_stored_dm_with_quick_answers(
     before = len(env.fake.request_log)
     quiet = await tick(env, queue, due + timedelta(days=3))
     assert quiet.queued == 0 and env.fake.request_log[before:] == []
-    assert (await reply(env, alice, "nudge show")).content.startswith("You have no reminders")
+    assert (await env.answer(alice, "nudge show")).content.startswith("You have no reminders")
 
 
 async def test_closed_dms_mark_the_member_unreachable_and_they_are_told_in_a_server(
@@ -306,10 +295,10 @@ async def test_closed_dms_mark_the_member_unreachable_and_they_are_told_in_a_ser
     later = await tick(env, queue, due + timedelta(days=1))
     assert later.queued == 0 and env.fake.request_log[before:] == []
 
-    told = await reply(env, cal, "goal list", guild=True)
+    told = await env.answer(cal, "goal list", guild=True)
     assert told.ephemeral
     assert "your direct messages are closed to me" in told.content
     assert "- 1. Sleep by 23:00" in told.content
-    again = await reply(env, cal, "goal list", guild=True)
+    again = await env.answer(cal, "goal list", guild=True)
     assert "closed to me" not in again.content  # told once
     assert bot_posts_in_channel(env) == []

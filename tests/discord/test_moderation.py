@@ -9,7 +9,7 @@ import pytest
 
 from bot.transports.discord.client import CRISIS_IN_CHANNEL
 
-from .conftest import CHECKIN, Env
+from .conftest import CHECKIN, Env, replies
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(30)]
 
@@ -19,10 +19,6 @@ EDITED = CHECKIN.replace("How are you arriving today?", "How are you, right now?
 CRISIS_TEXT = "I want to kill myself"
 
 
-async def replies(handle, count: int = 1) -> list:
-    first = await handle.wait_original(lambda m: bool(m.content or m.attachments))
-    rest = await handle.wait_followups(count - 1) if count > 1 else []
-    return [first, *rest]
 
 
 async def run(env: Env, user, name: str, options: dict | None = None, *,

@@ -13,7 +13,7 @@ import pytest
 
 from bot.transports.discord.client import EXPIRED, FILE_HERE, SENT_TO_DMS
 
-from .conftest import Env
+from .conftest import Env, replies
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(30)]
 
@@ -25,17 +25,8 @@ def buttons(message: Any) -> dict[str, str]:
             for c in row.get("components", []) if c.get("type") == 2}
 
 
-async def replies(handle: Any, count: int = 1) -> list[Any]:
-    first = await handle.wait_original(lambda m: bool(m.content or m.components
-                                                      or m.attachments))
-    rest = await handle.wait_followups(count - 1) if count > 1 else []
-    return [first, *rest]
 
 
-async def reply(env: Env, user: Any, name: str, options: dict[str, Any] | None = None, *,
-                guild: bool = False) -> Any:
-    [answer] = await replies(await env.slash(user, name, options, guild=guild))
-    return answer
 
 
 async def with_a_goal(env: Env, name: str) -> Any:
@@ -73,7 +64,7 @@ def database_bytes(env: Env) -> bytes:
 
 async def test_export_in_a_server_arrives_as_a_dm_attachment(env: Env) -> None:
     ida = await with_a_goal(env, "ida")
-    answer = await reply(env, ida, "mydata export", guild=True)
+    answer = await env.answer(ida, "mydata export", guild=True)
     assert answer.ephemeral and answer.content == SENT_TO_DMS and answer.attachments == []
     [dm] = env.fake.messages_to(ida, env.identity)
     assert not dm.ephemeral and "everything I keep about you" in dm.content
@@ -89,7 +80,7 @@ async def test_export_in_a_server_arrives_as_a_dm_attachment(env: Env) -> None:
 async def test_export_with_closed_dms_is_attached_privately_in_the_server(env: Env) -> None:
     jon = await with_a_goal(env, "jon")
     env.fake.close_dms(jon)
-    answer = await reply(env, jon, "mydata export", guild=True)
+    answer = await env.answer(jon, "mydata export", guild=True)
     assert answer.ephemeral and answer.content.startswith(FILE_HERE)
     [file] = answer.attachments
     assert goal_texts(exported(file)) == [GOAL_TEXT]
@@ -99,7 +90,7 @@ async def test_export_with_closed_dms_is_attached_privately_in_the_server(env: E
 
 async def test_export_in_a_dm_is_attached_there(env: Env) -> None:
     kim = await with_a_goal(env, "kim")
-    answer = await reply(env, kim, "mydata export")
+    answer = await env.answer(kim, "mydata export")
     assert not answer.ephemeral and answer.channel_id == env.dm_channel(kim).id
     [file] = answer.attachments
     assert goal_texts(exported(file)) == [GOAL_TEXT]
@@ -112,7 +103,7 @@ async def test_delete_asks_with_buttons_cancel_keeps_and_confirm_erases_everythi
     member = await env.coach.members.find("discord", str(lou.id))
     assert member is not None
 
-    ask = await reply(env, lou, "mydata delete", guild=True)
+    ask = await env.answer(lou, "mydata delete", guild=True)
     assert ask.ephemeral and "It cannot be undone" in ask.content
     assert set(buttons(ask)) == {"Confirm", "Cancel"}
     cancel = await env.fake.press(lou, ask, buttons(ask)["Cancel"])
@@ -121,7 +112,7 @@ async def test_delete_asks_with_buttons_cancel_keeps_and_confirm_erases_everythi
     assert await env.coach.members.find("discord", str(lou.id)) is not None
     assert GOAL_TEXT.encode() in database_bytes(env)
 
-    ask = await reply(env, lou, "mydata delete", guild=True)
+    ask = await env.answer(lou, "mydata delete", guild=True)
     confirm = buttons(ask)["Confirm"]
     first, second = await asyncio.gather(env.fake.press(lou, ask, confirm),
                                          env.fake.press(lou, ask, confirm))

@@ -8,7 +8,7 @@ import pytest
 from bot.commands import Command
 from bot.messages import Outbound
 
-from .conftest import Env
+from .conftest import Env, replies
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(30)]
 
@@ -21,12 +21,6 @@ def buttons(message) -> dict[str, str]:
             for c in row.get("components", []) if c.get("type") == 2}
 
 
-async def replies(handle, count: int = 1) -> list:
-    """What the bot answered to a deferred command: its first message replaces the
-    "thinking..." one (the original response), the others follow it."""
-    first = await handle.wait_original(lambda m: bool(m.content or m.components))
-    rest = await handle.wait_followups(count - 1) if count > 1 else []
-    return [first, *rest]
 
 
 def command(env: Env, name: str) -> dict:

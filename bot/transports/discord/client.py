@@ -228,12 +228,17 @@ class CoachBot(commands.Bot):
             line = CRISIS_IN_CHANNEL if is_crisis(outs) else NO_DMS
             log.info("mention answered in channel guild=%s channel=%s user=%s crisis=%s",
                      message.guild.id, message.channel.id, author.id, is_crisis(outs))
-            try:
-                self.pacer.note()
-                await message.channel.send(line, allowed_mentions=NO_MENTIONS)
-            except discord.HTTPException as exc:
-                log.warning("channel line failed channel=%s status=%s", message.channel.id,
-                            exc.status)
+            await self.line_in_channel(message.channel, line)
+
+    async def line_in_channel(self, channel: discord.abc.Messageable, line: str) -> None:
+        """One short line of ours in a server channel (a private answer could not be sent);
+        if even that fails, it is logged and nothing more is tried."""
+        try:
+            self.pacer.note()
+            await channel.send(line, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("channel line failed channel=%s status=%s",
+                        getattr(channel, "id", None), exc.status)
 
     async def _core(self, inbound: Inbound, user_id: int) -> list[Outbound]:
         try:

@@ -25,7 +25,6 @@ from bot.delivery import DeliveryResult
 from bot.groups import ChannelCheck, groups_of, guild_left, member_left
 from bot.messages import Speaker
 from bot.privacy.erase import PostRef, privacy_of
-from bot.transports.discord.render import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.transports.discord.client import CoachBot
@@ -79,12 +78,7 @@ async def on_channel_message(bot: CoachBot, message: discord.Message) -> None:
     if result is DeliveryResult.SENT:
         return
     from bot.transports.discord.client import CRISIS_IN_CHANNEL
-    try:
-        bot.pacer.note()
-        await message.channel.send(CRISIS_IN_CHANNEL, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException as exc:
-        log.warning("channel line failed channel=%s status=%s", message.channel.id,
-                    exc.status)
+    await bot.line_in_channel(message.channel, CRISIS_IN_CHANNEL)
 
 
 async def remove_posts(bot: CoachBot, posts: list[PostRef]) -> int:
